@@ -1,0 +1,3 @@
+"""ticketbot: turns requests typed in Slack into triaged Jira issues."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,115 @@
+"""The `ticketbot` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable, Coroutine
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from bot import __version__, messages
+from bot.db import migrate
+from bot.db.engine import create_engine, redacted
+from bot.doctor import CheckFunction, check_database, check_settings, render_table, run_checks
+from bot.errors import ConfigError, StorageError
+from bot.settings import Settings, load_settings
+
+T = TypeVar("T")
+EXIT_CONFIG = 2
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    click.echo(message, err=True)
+    sys.exit(code)
+
+
+def settings_or_exit() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        fail(f"{messages.CONFIG_ERROR_PREFIX} {exc}", EXIT_CONFIG)
+
+
+def run_async(factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    return asyncio.run(factory())
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ticketbot")
+def main() -> None:
+    """ticketbot: turn requests typed in Slack into triaged Jira issues."""
+
+
+@main.command()
+def run() -> None:
+    """Connect to Slack over Socket Mode and serve (the same as `python app.py`)."""
+    from bot.runner import main as run_main
+
+    sys.exit(run_main())
+
+
+@main.group()
+def db() -> None:
+    """Manage the ticket log database."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration."""
+    settings = settings_or_exit()
+
+    async def upgrade() -> str:
+        engine = create_engine(settings.database.url)
+        try:
+            return await migrate.upgrade(engine)
+        finally:
+            await engine.dispose()
+
+    try:
+        revision = run_async(upgrade)
+    except (StorageError, ConfigError) as exc:
+        fail(f"ticketbot: {exc}")
+    click.echo(f"database {redacted(settings.database.url)} is at revision {revision}")
+
+
+@db.command("current")
+def db_current() -> None:
+    """Show the database's revision and the one this version needs."""
+    settings = settings_or_exit()
+
+    async def current() -> str | None:
+        engine = create_engine(settings.database.url)
+        try:
+            return await migrate.current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    try:
+        revision = run_async(current)
+    except (StorageError, ConfigError) as exc:
+        fail(f"ticketbot: {exc}")
+    click.echo(f"current: {revision or 'empty'}  head: {migrate.head_revision()}")
+
+
+def doctor_checks() -> list[CheckFunction]:
+    """Every part's checks, in the order the table shows them."""
+    from bot.services import extra_doctor_checks
+
+    return [check_settings, check_database, *extra_doctor_checks()]
+
+
+@main.command()
+def doctor() -> None:
+    """Check settings, database, Slack, Jira and models; exit 1 if anything fails."""
+    settings = settings_or_exit()
+    rows = run_async(lambda: run_checks(settings, doctor_checks()))
+    click.echo(render_table(rows))
+    failed = [row for row in rows if not row.ok]
+    click.echo(f"\n{len(rows) - len(failed)} passed, {len(failed)} failed")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,116 @@
+"""Tables of the ticket log. The schema itself is owned by Alembic (``migrations/``)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Enum, ForeignKey, Index, Integer, MetaData, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class TicketState(enum.StrEnum):
+    RECEIVED = "received"
+    CLASSIFIED = "classified"
+    FILED = "filed"
+    POSTED = "posted"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    FAILED = "failed"
+
+
+class TicketSource(enum.StrEnum):
+    SLASH_COMMAND = "slash_command"
+    MODAL = "modal"
+    SHORTCUT = "shortcut"
+    REACTION = "reaction"
+
+
+class Decision(enum.StrEnum):
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+def _enum(cls: type[enum.StrEnum], name: str) -> Enum:
+    # Stored as plain strings (no native enum type) so adding a member needs no ALTER TYPE.
+    return Enum(cls, name=name, native_enum=False, length=32,
+                values_callable=lambda members: [m.value for m in members])
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+    dedupe_key: Mapped[str] = mapped_column(String(255), unique=True)
+    source: Mapped[TicketSource] = mapped_column(_enum(TicketSource, "ticket_source"))
+    slack_team_id: Mapped[str | None] = mapped_column(String(32))
+    slack_channel_id: Mapped[str] = mapped_column(String(32))
+    requester_id: Mapped[str] = mapped_column(String(32), index=True)
+    requester_name: Mapped[str | None] = mapped_column(String(255))
+    response_url: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    summary_override: Mapped[str | None] = mapped_column(String(255))
+    label_override: Mapped[str | None] = mapped_column(String(32))
+    state: Mapped[TicketState] = mapped_column(
+        _enum(TicketState, "ticket_state"), default=TicketState.RECEIVED, index=True
+    )
+    label: Mapped[str | None] = mapped_column(String(32))
+    confidence: Mapped[float | None]
+    classified_by: Mapped[str | None] = mapped_column(String(32))
+    needs_triage: Mapped[bool] = mapped_column(default=False)
+    jira_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    jira_url: Mapped[str | None] = mapped_column(Text)
+    message_channel_id: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    decision: Mapped[Decision | None] = mapped_column(_enum(Decision, "ticket_decision"))
+    decided_by: Mapped[str | None] = mapped_column(String(32))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_tickets_requester_created", "requester_id", "created_at"),)
+
+    def __repr__(self) -> str:
+        return f"<Ticket {self.id} {self.state} {self.jira_key or '-'}>"
+
+
+class TicketEvent(Base):
+    """Append-only audit trail: who did what to which ticket, and when."""
+
+    __tablename__ = "ticket_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tickets.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(64))
+    event: Mapped[str] = mapped_column(String(64))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    def __repr__(self) -> str:
+        return f"<TicketEvent {self.id} ticket={self.ticket_id} {self.event} by {self.actor}>"

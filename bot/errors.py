@@ -1,0 +1,162 @@
+"""The one error tree of ticketbot.
+
+Third-party errors (slack_sdk, jira, openai, aiohttp, SQLAlchemy) are converted into
+these at the boundary where they happen, so the rest of the code only handles ours::
+
+    TicketbotError                  base of everything we raise on purpose
+    ├── ConfigError                 a setting is missing or malformed (names the setting and the fix)
+    ├── StorageError                the ticket log cannot be read or written
+    │   └── DatabaseBehind          the schema is older than this code expects
+    ├── ClassificationError         a classifier backend failed
+    │   ├── BackendUnavailable      transient: timeout, connection refused, 429, 5xx   (TransientError)
+    │   └── BackendRejected         terminal: bad request, bad key, unknown model, unusable answer
+    ├── TrackerError                Jira said no or could not be reached
+    │   ├── TrackerConfigError      401 / 403 / unknown project: an operator must fix a setting
+    │   ├── IssueNotFound           404 for an issue key
+    │   ├── InvalidIssueKey         rejected locally before any call
+    │   ├── TrackerValidationError  400: Jira's field messages in ``field_errors``
+    │   ├── TransitionNotAvailable  the workflow has no such transition (lists the available ones)
+    │   └── TrackerUnavailable      transient: 429, 503, connection errors   (TransientError)
+    └── ChatError                   Slack Web API refused a call
+        └── ChatUnavailable         transient: ratelimited, connection errors   (TransientError)
+
+``TransientError`` is a mixin: ``isinstance(err, TransientError)`` is the one test retry
+policies use, and ``err.retry_after`` carries the server's ``Retry-After`` in seconds when known.
+
+Messages never contain secrets: an error built from a third-party response keeps the
+status code and the server's message, never request headers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+
+class TicketbotError(Exception):
+    """Base class of every error ticketbot raises on purpose."""
+
+
+class TransientError(TicketbotError):
+    """A failure that may go away if the same call is retried later."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ConfigError(TicketbotError):
+    """A setting is missing or malformed. ``setting`` is its public name (e.g. ``SLACK_APP_TOKEN``)."""
+
+    def __init__(self, setting: str, problem: str, fix: str = "") -> None:
+        self.setting = setting
+        self.problem = problem
+        self.fix = fix
+        text = f"{setting} {problem}"
+        super().__init__(f"{text}: {fix}" if fix else text)
+
+
+class StorageError(TicketbotError):
+    """The ticket log cannot be read or written."""
+
+
+class DatabaseBehind(StorageError):
+    """The database schema is not at the revision this code expects."""
+
+
+class ClassificationError(TicketbotError):
+    """A classifier backend failed."""
+
+    def __init__(self, message: str, *, backend: str = "") -> None:
+        super().__init__(message)
+        self.backend = backend
+
+
+class BackendUnavailable(ClassificationError, TransientError):
+    """Transient backend failure: timeout, connection error, 429 or 5xx."""
+
+    def __init__(self, message: str, *, backend: str = "", retry_after: float | None = None) -> None:
+        ClassificationError.__init__(self, message, backend=backend)
+        self.retry_after = retry_after
+
+
+class BackendRejected(ClassificationError):
+    """Terminal backend failure that retrying will not fix."""
+
+
+class TrackerError(TicketbotError):
+    """Jira refused a request or could not be reached."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class TrackerConfigError(TrackerError):
+    """Credentials, permissions or project settings are wrong."""
+
+
+class IssueNotFound(TrackerError):
+    """No issue with that key, or no permission to see it."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"issue {key} does not exist or is not visible", status=404)
+        self.key = key
+
+
+class InvalidIssueKey(TrackerError):
+    """Text that is not a Jira issue key; rejected before any call."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(f"not an issue key: {text[:40]!r}")
+        self.text = text
+
+
+class TrackerValidationError(TrackerError):
+    """Jira rejected the fields (HTTP 400)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field_errors: Mapping[str, str] | None = None,
+        status: int | None = 400,
+    ) -> None:
+        super().__init__(message, status=status)
+        self.field_errors = dict(field_errors or {})
+
+
+class TransitionNotAvailable(TrackerError):
+    """The issue's workflow offers no transition with the requested name."""
+
+    def __init__(self, key: str, wanted: str, available: Sequence[str]) -> None:
+        names = ", ".join(available) or "none"
+        super().__init__(f"{key} has no transition {wanted!r}; available: {names}")
+        self.key = key
+        self.wanted = wanted
+        self.available = list(available)
+
+
+class TrackerUnavailable(TrackerError, TransientError):
+    """Jira is down, overloaded or rate-limiting us."""
+
+    def __init__(
+        self, message: str, *, status: int | None = None, retry_after: float | None = None
+    ) -> None:
+        TrackerError.__init__(self, message, status=status)
+        self.retry_after = retry_after
+
+
+class ChatError(TicketbotError):
+    """Slack's Web API refused a call. ``code`` is Slack's error string (e.g. ``not_in_channel``)."""
+
+    def __init__(self, message: str, *, code: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class ChatUnavailable(ChatError, TransientError):
+    """Slack rate-limited us or could not be reached."""
+
+    def __init__(self, message: str, *, code: str = "", retry_after: float | None = None) -> None:
+        ChatError.__init__(self, message, code=code)
+        self.retry_after = retry_after

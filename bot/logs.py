@@ -1,0 +1,95 @@
+"""Logging, configured once at start-up: text for humans, JSON for machines.
+
+Every formatted line passes through ``_scrub``: configured secrets and anything shaped like a
+Slack token are masked, and control characters from user input are escaped so a ticket's text
+can never forge a log line.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+from bot.settings import LoggingSettings
+
+_TOKEN_SHAPES = re.compile(r"\b(xox[abposre]-|xapp-)[A-Za-z0-9-]{6,}")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")
+_STANDARD_ATTRS = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+NOISY_LOGGERS = ("slack_bolt", "slack_sdk", "urllib3", "asyncio", "aiosqlite", "openai", "httpx")
+
+
+class _Scrubber:
+    def __init__(self, secrets: Iterable[str]) -> None:
+        self._secrets = sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return _TOKEN_SHAPES.sub(lambda m: m.group(1) + "***", text)
+
+
+def escape_control(text: str) -> str:
+    """Make newlines and control characters visible instead of acting on the terminal or log."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode(), text)
+
+
+class TextFormatter(logging.Formatter):
+    def __init__(self, scrub: _Scrubber) -> None:
+        super().__init__("%(asctime)s %(levelname)-7s %(name)s: %(message)s")
+        self._scrub = scrub
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = escape_control(self._scrub(record.getMessage()))
+        line = f"{self.formatTime(record)} {record.levelname:<7} {record.name}: {message}"
+        extras = _extras(record)
+        if extras:
+            line += " " + " ".join(f"{k}={escape_control(self._scrub(str(v)))}"
+                                   for k, v in extras.items())
+        if record.exc_info:
+            line += "\n" + self._scrub(self.formatException(record.exc_info))
+        return line
+
+
+class JsonFormatter(logging.Formatter):
+    def __init__(self, scrub: _Scrubber) -> None:
+        super().__init__()
+        self._scrub = scrub
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": self._scrub(record.getMessage()),
+            **{k: _jsonable(v) for k, v in _extras(record).items()},
+        }
+        if record.exc_info:
+            entry["exception"] = self._scrub(self.formatException(record.exc_info))
+        return self._scrub(json.dumps(entry, ensure_ascii=False, default=str))
+
+
+def _extras(record: logging.LogRecord) -> dict[str, Any]:
+    return {k: v for k, v in vars(record).items() if k not in _STANDARD_ATTRS}
+
+
+def _jsonable(value: Any) -> Any:
+    return value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
+
+
+def configure_logging(
+    settings: LoggingSettings, secrets: Iterable[str] = (), stream: TextIO | None = None
+) -> None:
+    scrub = _Scrubber(secrets)
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(JsonFormatter(scrub) if settings.format == "json" else TextFormatter(scrub))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(settings.level)
+    quiet = max(logging.getLevelName(settings.level), logging.WARNING)
+    for name in NOISY_LOGGERS:
+        logging.getLogger(name).setLevel(quiet)

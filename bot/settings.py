@@ -1,0 +1,315 @@
+"""One typed ``Settings`` built from ``config.yml``, then ``.env``, then the environment.
+
+Later sources win. ``config.yml`` is nested (see the file's comments); ``.env`` and the
+environment use the flat public names of ``ENV_NAMES``. Secrets are ``SecretStr`` and never
+appear in a repr, a log line or an error message.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from dotenv import dotenv_values
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from bot import messages
+from bot.errors import ConfigError
+from bot.labels import Label
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG_PATH = PROJECT_ROOT / "config.yml"
+DEFAULT_MODEL_PATH = PROJECT_ROOT / "models" / "SmolLM2-135M-Instruct.Q4_1.gguf"
+BACKEND_NAMES = ("llama", "openai", "kobold")
+
+# Public flat name -> dotted path inside Settings. This table is the settings contract.
+ENV_NAMES: dict[str, str] = {
+    "SLACK_BOT_TOKEN": "slack.bot_token",
+    "SLACK_APP_TOKEN": "slack.app_token",
+    "SLACK_API_URL": "slack.api_url",
+    "JIRA_BASE_URL": "jira.base_url",
+    "JIRA_EMAIL": "jira.email",
+    "JIRA_API_TOKEN": "jira.api_token",
+    "JIRA_PAT": "jira.pat",
+    "JIRA_PROJECT_KEY": "jira.project_key",
+    "DATABASE_URL": "database.url",
+    "LLM_BACKENDS": "classifier.backends",
+    "GGUF_MODEL_PATH": "classifier.llama.model_path",
+    "OPENAI_API_KEY": "classifier.openai.api_key",
+    "OPENAI_BASE_URL": "classifier.openai.base_url",
+    "OPENAI_MODEL": "classifier.openai.model",
+    "KOBOLDCPP_API_URL": "classifier.kobold.api_url",
+    "APPROVERS": "approvals.approvers",
+    "LOG_LEVEL": "logging.level",
+    "LOG_FORMAT": "logging.format",
+}
+SECRET_NAMES = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "JIRA_API_TOKEN", "JIRA_PAT", "OPENAI_API_KEY")
+_PLACEHOLDER_MARKERS = ("changeme", "change-me", "your-", "your_", "xxxx", "<", "replace")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SlackSettings(_Section):
+    bot_token: SecretStr | None = None
+    app_token: SecretStr | None = None
+    api_url: str = "https://slack.com/api/"
+
+
+class JiraSettings(_Section):
+    base_url: str | None = None
+    email: str | None = None
+    api_token: SecretStr | None = None
+    pat: SecretStr | None = None
+    project_key: str | None = None
+    api_version: Literal[2, 3] = 2
+    issue_types: dict[Label, str] = Field(
+        default_factory=lambda: {
+            "Task": "Task",
+            "Bug": "Bug",
+            "Incident": "Incident",
+            "Feature Request": "Story",
+            "Question": "Task",
+        }
+    )
+    default_issue_type: str = "Task"
+    labels: list[str] = Field(default_factory=lambda: ["ticketbot"])
+    transitions: dict[Literal["approve", "reject"], str | None] = Field(default_factory=dict)
+    timeout_s: float = Field(default=15.0, gt=0)
+    max_attempts: int = Field(default=4, ge=1)
+
+    @field_validator("base_url")
+    @classmethod
+    def _strip_slash(cls, value: str | None) -> str | None:
+        return value.rstrip("/") if value else value
+
+    @field_validator("project_key")
+    @classmethod
+    def _upper_key(cls, value: str | None) -> str | None:
+        return value.strip().upper() if value else value
+
+
+class LlamaSettings(_Section):
+    model_path: Path = DEFAULT_MODEL_PATH
+    n_ctx: int = Field(default=2048, ge=256)
+    n_threads: int | None = Field(default=None, ge=1)
+
+
+class OpenAISettings(_Section):
+    api_key: SecretStr | None = None
+    base_url: str | None = None
+    model: str = "gpt-4o-mini"
+    timeout_s: float = Field(default=20.0, gt=0)
+    max_retries: int = Field(default=2, ge=0)
+
+
+class KoboldSettings(_Section):
+    api_url: str | None = None
+    timeout_s: float = Field(default=30.0, gt=0)
+
+
+class ClassifierSettings(_Section):
+    backends: list[str] = Field(default_factory=lambda: ["llama"])
+    default_label: Label = "Task"
+    backend_timeout_s: float = Field(default=30.0, gt=0)
+    max_attempts: int = Field(default=3, ge=1)
+    breaker_failures: int = Field(default=3, ge=1)
+    breaker_cooldown_s: float = Field(default=60.0, ge=0)
+    llama: LlamaSettings = Field(default_factory=LlamaSettings)
+    openai: OpenAISettings = Field(default_factory=OpenAISettings)
+    kobold: KoboldSettings = Field(default_factory=KoboldSettings)
+
+    @field_validator("backends", mode="before")
+    @classmethod
+    def _split_backends(cls, value: Any) -> Any:
+        return _split_csv(value)
+
+    @field_validator("backends")
+    @classmethod
+    def _known_backends(cls, value: list[str]) -> list[str]:
+        unknown = [name for name in value if name not in BACKEND_NAMES]
+        if unknown:
+            raise ValueError(f"unknown backend {unknown[0]!r}; choose from {', '.join(BACKEND_NAMES)}")
+        if not value:
+            raise ValueError("needs at least one backend")
+        return value
+
+
+class ApprovalSettings(_Section):
+    approvers: list[str] = Field(default_factory=list)
+    allow_self_approval: bool = False
+
+    @field_validator("approvers", mode="before")
+    @classmethod
+    def _split_approvers(cls, value: Any) -> Any:
+        return _split_csv(value)
+
+    @field_validator("approvers")
+    @classmethod
+    def _user_ids(cls, value: list[str]) -> list[str]:
+        for user_id in value:
+            if not user_id[:1] in ("U", "W") or not user_id.isalnum() or user_id.upper() != user_id:
+                raise ValueError(f"{user_id!r} is not a Slack user id (like U012ABCDEF)")
+        return value
+
+
+class DatabaseSettings(_Section):
+    url: str = "sqlite+aiosqlite:///tickets.db"
+
+
+class LoggingSettings(_Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    format: Literal["text", "json"] = "text"
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: Any) -> Any:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("format", mode="before")
+    @classmethod
+    def _lower_format(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
+
+class Settings(_Section):
+    slack: SlackSettings = Field(default_factory=SlackSettings)
+    jira: JiraSettings = Field(default_factory=JiraSettings)
+    classifier: ClassifierSettings = Field(default_factory=ClassifierSettings)
+    approvals: ApprovalSettings = Field(default_factory=ApprovalSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    logging: LoggingSettings = Field(default_factory=LoggingSettings)
+
+    def secret_values(self) -> list[str]:
+        """Every configured secret, for log redaction."""
+        values = [_lookup(self, ENV_NAMES[name]) for name in SECRET_NAMES]
+        return [v.get_secret_value() for v in values if isinstance(v, SecretStr) and v.get_secret_value()]
+
+
+def _split_csv(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+def _lookup(obj: Any, dotted: str) -> Any:
+    for part in dotted.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def _set_dotted(tree: dict[str, Any], dotted: str, value: Any) -> None:
+    *parents, leaf = dotted.split(".")
+    for part in parents:
+        child = tree.setdefault(part, {})
+        if not isinstance(child, dict):
+            child = tree[part] = {}
+        tree = child
+    tree[leaf] = value
+
+
+def _name_for(loc: tuple[int | str, ...]) -> str:
+    dotted = ".".join(str(part) for part in loc)
+    for name, path in ENV_NAMES.items():
+        if dotted == path or dotted.startswith(path + "."):
+            return name
+    return f"config.yml {dotted}"
+
+
+def config_path(environ: Mapping[str, str] | None = None) -> Path:
+    environ = os.environ if environ is None else environ
+    return Path(environ.get("TICKETBOT_CONFIG") or DEFAULT_CONFIG_PATH)
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        if path == DEFAULT_CONFIG_PATH:
+            return {}
+        raise ConfigError("TICKETBOT_CONFIG", f"points at {path}, which does not exist",
+                          messages.SETTING_FIXES["TICKETBOT_CONFIG"]) from None
+    except OSError as exc:
+        raise ConfigError("TICKETBOT_CONFIG", f"cannot read {path} ({exc.strerror})") from None
+    try:
+        tree = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise ConfigError(str(path), f"is not valid YAML{where}", "fix the syntax") from None
+    if not isinstance(tree, dict):
+        raise ConfigError(str(path), "must be a mapping of sections", "see the shipped config.yml")
+    return tree
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, env_file: Path | None = None
+) -> Settings:
+    """Build Settings from config.yml, ``.env`` and ``environ``; raise ConfigError on the first problem."""
+    environ = dict(os.environ if environ is None else environ)
+    path = config_path(environ)
+    tree = read_config_file(path)
+    _anchor_model_path(tree, path.parent)
+    dotenv_file = env_file if env_file is not None else Path.cwd() / ".env"
+    layered = {k: v for k, v in dotenv_values(dotenv_file).items() if v is not None}
+    layered.update(environ)
+    for name, dotted in ENV_NAMES.items():
+        value = layered.get(name)
+        if value is not None and value.strip() != "":
+            _set_dotted(tree, dotted, value.strip())
+    try:
+        settings = Settings.model_validate(tree)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = _name_for(first["loc"])
+        fix = messages.SETTING_FIXES.get(name, "")
+        raise ConfigError(name, f"is invalid ({first['msg']})", fix) from None
+    _reject_placeholders(settings)
+    return settings
+
+
+def _anchor_model_path(tree: dict[str, Any], base: Path) -> None:
+    """A relative model path in the config file is relative to that file, not to the cwd."""
+    llama = tree.get("classifier", {}).get("llama") if isinstance(tree.get("classifier"), dict) else None
+    if isinstance(llama, dict) and isinstance(llama.get("model_path"), str):
+        path = Path(llama["model_path"])
+        if not path.is_absolute():
+            llama["model_path"] = str(base / path)
+
+
+def _reject_placeholders(settings: Settings) -> None:
+    for name in SECRET_NAMES:
+        value = _lookup(settings, ENV_NAMES[name])
+        if value is None:
+            continue
+        lowered = value.get_secret_value().lower()
+        if any(marker in lowered for marker in _PLACEHOLDER_MARKERS):
+            raise ConfigError(name, "still holds the example placeholder", messages.SETTING_FIXES[name])
+
+
+def require_for_run(settings: Settings) -> None:
+    """Raise ConfigError for the first setting the bot cannot connect without."""
+    slack = settings.slack
+    _require_token("SLACK_BOT_TOKEN", slack.bot_token, "xoxb-")
+    _require_token("SLACK_APP_TOKEN", slack.app_token, "xapp-")
+    jira = settings.jira
+    for name, value in (("JIRA_BASE_URL", jira.base_url), ("JIRA_PROJECT_KEY", jira.project_key)):
+        if not value:
+            raise ConfigError(name, "is missing", messages.SETTING_FIXES[name])
+    if not jira.base_url or not jira.base_url.startswith(("http://", "https://")):
+        raise ConfigError("JIRA_BASE_URL", "must start with https://", messages.SETTING_FIXES["JIRA_BASE_URL"])
+    if jira.pat is None and (jira.email is None or jira.api_token is None):
+        missing = "JIRA_EMAIL" if jira.email is None else "JIRA_API_TOKEN"
+        raise ConfigError(missing, "is missing", messages.SETTING_FIXES[missing])
+
+
+def _require_token(name: str, value: SecretStr | None, prefix: str) -> None:
+    if value is None:
+        raise ConfigError(name, "is missing", messages.SETTING_FIXES[name])
+    if not value.get_secret_value().startswith(prefix):
+        raise ConfigError(name, f"must start with {prefix}", messages.SETTING_FIXES[name])
+

@@ -1,0 +1,76 @@
+"""Fixtures shared by the whole suite."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.db import migrate
+from bot.db.engine import create_engine, session_factory
+from bot.db.repository import TicketLog
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ENV_NAMES_TO_CLEAR = (
+    "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_API_URL", "JIRA_BASE_URL", "JIRA_EMAIL",
+    "JIRA_API_TOKEN", "JIRA_PAT", "JIRA_PROJECT_KEY", "DATABASE_URL", "LLM_BACKENDS",
+    "GGUF_MODEL_PATH", "OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL", "KOBOLDCPP_API_URL",
+    "APPROVERS", "LOG_LEVEL", "LOG_FORMAT", "TICKETBOT_CONFIG",
+)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """No test sees the developer's own settings or .env."""
+    for name in ENV_NAMES_TO_CLEAR:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    yield
+
+
+def postgres_url() -> str | None:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url is None and os.environ.get("CI"):
+        pytest.fail("TEST_DATABASE_URL must be set in CI (.ci/run starts PostgreSQL)")
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'tickets.db'}"
+    url = postgres_url()
+    if url is None:
+        pytest.skip("PostgreSQL tests need TEST_DATABASE_URL (set by .ci/run)")
+    return url
+
+
+async def reset_schema(engine: AsyncEngine) -> None:
+    """Drop everything the migrations create, so each PostgreSQL test starts empty."""
+    async with engine.begin() as connection:
+        for table in ("ticket_events", "tickets", "alembic_version"):
+            await connection.execute(text(f"DROP TABLE IF EXISTS {table} CASCADE"))
+
+
+@pytest.fixture
+async def empty_engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url)
+    if engine.dialect.name == "postgresql":
+        await reset_schema(engine)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def engine(empty_engine: AsyncEngine) -> AsyncEngine:
+    await migrate.upgrade(empty_engine)
+    return empty_engine
+
+
+@pytest.fixture
+def ticket_log(engine: AsyncEngine) -> TicketLog:
+    return TicketLog(session_factory(engine))
