@@ -18,7 +18,7 @@ from typing import Any, TextIO
 from bot.settings import LoggingSettings
 
 _TOKEN_SHAPES = re.compile(r"\b(xox[abposre]-|xapp-)[A-Za-z0-9-]{6,}")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\u2028\u2029]")
 _STANDARD_ATTRS = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 NOISY_LOGGERS = ("slack_bolt", "slack_sdk", "urllib3", "asyncio", "aiosqlite", "openai", "httpx")
 

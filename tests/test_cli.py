@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot import __version__
+from bot.cli import main
+
+RUNNABLE = {
+    "SLACK_BOT_TOKEN": "xoxb-1-test", "SLACK_APP_TOKEN": "xapp-1-test",
+    "JIRA_BASE_URL": "https://example.atlassian.net", "JIRA_PROJECT_KEY": "KAN",
+    "JIRA_EMAIL": "bot@example.com", "JIRA_API_TOKEN": "jira-secret-123",
+}
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def test_version(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["--version"])
+    assert result.exit_code == 0
+    assert __version__ in result.output
+
+
+def test_db_upgrade_then_current(runner: CliRunner, tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"}
+    upgraded = runner.invoke(main, ["db", "upgrade"], env=env)
+    assert upgraded.exit_code == 0, upgraded.output
+    assert "is at revision 0001" in upgraded.output
+    current = runner.invoke(main, ["db", "current"], env=env)
+    assert "current: 0001  head: 0001" in current.output
+
+
+def test_config_error_exits_2_with_one_line(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["db", "upgrade"], env={"LOG_LEVEL": "chatty"})
+    assert result.exit_code == 2
+    assert result.output.strip().count("\n") == 0
+    assert "LOG_LEVEL is invalid" in result.output
+
+
+def test_doctor_fails_on_an_unmigrated_database(runner: CliRunner, tmp_path: Path) -> None:
+    env = {**RUNNABLE, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'new.db'}"}
+    result = runner.invoke(main, ["doctor"], env=env)
+    assert result.exit_code == 1
+    assert "FAIL" in result.output and "ticketbot db upgrade" in result.output
+
+
+def test_doctor_passes_its_own_checks_once_migrated(runner: CliRunner, tmp_path: Path) -> None:
+    env = {**RUNNABLE, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'ok.db'}",
+           "APPROVERS": "U123"}
+    runner.invoke(main, ["db", "upgrade"], env=env)
+    result = runner.invoke(main, ["doctor"], env=env)
+    lines = {line.split()[1]: line.split()[0] for line in result.output.splitlines() if "  " in line}
+    assert lines["settings"] == "ok"
+    assert lines["database"] == "ok"
+    assert "jira-secret-123" not in result.output
+
+
+def test_doctor_reports_missing_settings(runner: CliRunner, tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"}
+    result = runner.invoke(main, ["doctor"], env=env)
+    assert result.exit_code == 1
+    assert "SLACK_BOT_TOKEN is missing" in result.output

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Iterator
+
+import pytest
+
+from bot.logs import configure_logging, escape_control
+from bot.settings import LoggingSettings
+
+
+@pytest.fixture
+def captured() -> Iterator[io.StringIO]:
+    stream = io.StringIO()
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    yield stream
+    root.handlers[:], _ = saved[0], root.setLevel(saved[1])
+
+
+def test_text_lines_mask_secrets_and_token_shapes(captured: io.StringIO) -> None:
+    configure_logging(LoggingSettings(), secrets=["jira-secret-xyz"], stream=captured)
+    logging.getLogger("t").info("token %s and %s", "jira-secret-xyz", "xoxb-1234-abcdefgh")
+    line = captured.getvalue()
+    assert "jira-secret-xyz" not in line and "abcdefgh" not in line
+    assert "*** and xoxb-***" in line
+
+
+def test_user_text_cannot_forge_a_log_line(captured: io.StringIO) -> None:
+    configure_logging(LoggingSettings(), stream=captured)
+    logging.getLogger("t").info("ticket text: %s", "hi\n2026-01-01 INFO fake: approved\x1b[31m")
+    lines = captured.getvalue().splitlines()
+    assert len(lines) == 1
+    assert "\\n2026-01-01" in lines[0] and "\\x1b" in lines[0]
+
+
+def test_json_format_is_one_object_per_line_with_extras(captured: io.StringIO) -> None:
+    configure_logging(LoggingSettings(format="json"), secrets=["s3cr3t-value"], stream=captured)
+    logging.getLogger("bot.x").warning("ticket %s failed: %s", 7, "s3cr3t-value\nnext",
+                                       extra={"ticket_id": 7})
+    entry = json.loads(captured.getvalue())
+    assert entry["level"] == "WARNING" and entry["logger"] == "bot.x"
+    assert entry["ticket_id"] == 7
+    assert entry["message"] == "ticket 7 failed: ***\nnext"
+
+
+def test_exceptions_are_scrubbed(captured: io.StringIO) -> None:
+    configure_logging(LoggingSettings(), secrets=["pw-123456"], stream=captured)
+    try:
+        raise RuntimeError("connect failed with pw-123456")
+    except RuntimeError:
+        logging.getLogger("t").exception("boom")
+    assert "pw-123456" not in captured.getvalue()
+    assert "RuntimeError" in captured.getvalue()
+
+
+def test_escape_control_keeps_ordinary_unicode() -> None:
+    assert escape_control("café 🚀 שלום") == "café 🚀 שלום"
+    assert escape_control("a\rb") == "a\\rb"

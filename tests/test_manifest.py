@@ -1,0 +1,43 @@
+"""manifest.yml is what a user pastes into Slack: keep it valid for Socket Mode."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.conftest import PROJECT_ROOT
+
+
+@pytest.fixture(scope="module")
+def manifest() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load((PROJECT_ROOT / "manifest.yml").read_text())
+    return loaded
+
+
+def test_socket_mode_with_interactivity_and_no_request_urls(manifest: dict[str, Any]) -> None:
+    assert manifest["settings"]["socket_mode_enabled"] is True
+    assert manifest["settings"]["interactivity"]["is_enabled"] is True
+    assert "url" not in str(manifest).replace("usage_hint", "")
+
+
+def test_slash_commands(manifest: dict[str, Any]) -> None:
+    commands = {c["command"]: c for c in manifest["features"]["slash_commands"]}
+    assert set(commands) == {"/ticket", "/ticket_status"}
+    assert commands["/ticket"]["usage_hint"] == "<what do you need?>"
+    assert commands["/ticket_status"]["usage_hint"] == "<ISSUE-KEY>"
+    assert all(len(name) <= 32 for name in commands)
+
+
+def test_only_the_scopes_the_bot_uses(manifest: dict[str, Any]) -> None:
+    scopes = manifest["oauth_config"]["scopes"]["bot"]
+    assert set(scopes) == {"commands", "chat:write", "users:read", "users:read.email"}
+
+
+def test_field_limits(manifest: dict[str, Any]) -> None:
+    info = manifest["display_information"]
+    assert len(info["name"]) <= 35
+    assert len(info["description"]) <= 140
+    assert len(info["long_description"]) <= 4000
+    assert manifest["_metadata"]["major_version"] in (1, 2)
