@@ -4,11 +4,11 @@ Third-party errors (slack_sdk, jira, openai, aiohttp, SQLAlchemy) are converted 
 these at the boundary where they happen, so the rest of the code only handles ours::
 
     TicketbotError                  base of everything we raise on purpose
-    ├── ConfigError                 a setting is missing or malformed (names the setting and the fix)
+    ├── ConfigError                 a setting is missing or malformed (names it and the fix)
     ├── StorageError                the ticket log cannot be read or written
     │   └── DatabaseBehind          the schema is older than this code expects
     ├── ClassificationError         a classifier backend failed
-    │   ├── BackendUnavailable      transient: timeout, connection refused, 429, 5xx   (TransientError)
+    │   ├── BackendUnavailable      transient: timeout, refused, 429, 5xx   (TransientError)
     │   └── BackendRejected         terminal: bad request, bad key, unknown model, unusable answer
     ├── TrackerError                Jira said no or could not be reached
     │   ├── TrackerConfigError      401 / 403 / unknown project: an operator must fix a setting
@@ -45,7 +45,7 @@ class TransientError(TicketbotError):
 
 
 class ConfigError(TicketbotError):
-    """A setting is missing or malformed. ``setting`` is its public name (e.g. ``SLACK_APP_TOKEN``)."""
+    """A setting is missing or malformed; ``setting`` is its public name (``SLACK_APP_TOKEN``)."""
 
     def __init__(self, setting: str, problem: str, fix: str = "") -> None:
         self.setting = setting
@@ -74,7 +74,9 @@ class ClassificationError(TicketbotError):
 class BackendUnavailable(ClassificationError, TransientError):
     """Transient backend failure: timeout, connection error, 429 or 5xx."""
 
-    def __init__(self, message: str, *, backend: str = "", retry_after: float | None = None) -> None:
+    def __init__(
+        self, message: str, *, backend: str = "", retry_after: float | None = None
+    ) -> None:
         ClassificationError.__init__(self, message, backend=backend)
         self.retry_after = retry_after
 
@@ -147,7 +149,7 @@ class TrackerUnavailable(TrackerError, TransientError):
 
 
 class ChatError(TicketbotError):
-    """Slack's Web API refused a call. ``code`` is Slack's error string (e.g. ``not_in_channel``)."""
+    """Slack's Web API refused a call; ``code`` is Slack's error (e.g. ``not_in_channel``)."""
 
     def __init__(self, message: str, *, code: str = "") -> None:
         super().__init__(message)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from bot.db.models import Decision
+
 # How to fix each setting; used by ConfigError so the one-line start-up error says what to do.
 SETTING_FIXES: Final[dict[str, str]] = {
     "TICKETBOT_CONFIG": "point it at an existing config.yml or unset it to use the shipped one",
@@ -35,7 +37,9 @@ SETTING_FIXES: Final[dict[str, str]] = {
     "OPENAI_BASE_URL": "the server's base URL ending in /v1, e.g. http://localhost:8000/v1",
     "OPENAI_MODEL": "the model name the server expects, e.g. gpt-4o-mini",
     "KOBOLDCPP_API_URL": "the KoboldCPP API root, e.g. http://localhost:5001/api",
-    "APPROVERS": "comma-separated Slack user ids (profile → ⋮ → Copy member ID), e.g. U012AB,U034CD",
+    "APPROVERS": (
+        "comma-separated Slack user ids (profile → ⋮ → Copy member ID), e.g. U012AB,U034CD"
+    ),
     "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR",
     "LOG_FORMAT": "text or json",
 }
@@ -46,3 +50,95 @@ DATABASE_BEHIND: Final = (
     "run `ticketbot db upgrade`"
 )
 DATABASE_UNREACHABLE: Final = "cannot open the database {url}: {reason}"
+
+# --- /ticket -----------------------------------------------------------------------------
+FILING: Final = "Filing your ticket…"
+FILING_QUEUED: Final = "Filing your ticket… it is queued behind about {ahead} other(s)."
+ALREADY_RECEIVED: Final = "Already got this one: ticket #{id} is on its way."
+CANNOT_SAVE: Final = (
+    "Sorry, I could not save your ticket: the ticket log is unavailable. Nothing was filed; "
+    "please try again in a minute."
+)
+JIRA_UNREACHABLE_SAVED: Final = (
+    "Jira is unreachable; your ticket is saved and will be filed automatically."
+)
+JIRA_REJECTED: Final = "Jira rejected the issue: {reason}"
+JIRA_MISCONFIGURED: Final = (
+    "I could not file ticket #{id}: Jira refused ticketbot's credentials or project settings. "
+    "Your ticket is saved; please tell whoever runs ticketbot to run `ticketbot doctor`."
+)
+TICKET_FAILED: Final = (
+    "I could not file ticket #{id} ({reason}). It is saved; whoever runs ticketbot can "
+    "retry it with `ticketbot tickets retry {id}`."
+)
+NOT_IN_CHANNEL: Final = (
+    "I filed <{url}|{key}> but cannot post in this channel because I am not a member. "
+    "Invite me with `/invite @ticketbot` so the team can see and approve tickets here."
+)
+
+# --- the ticket message ------------------------------------------------------------------
+TICKET_TEXT: Final = "{label} {key}: {summary} (from {requester})"
+TICKET_LABEL_LINE: Final = "*{label}* · {confidence:.0%} confident · decided by {backend}"
+TICKET_NEEDS_TRIAGE: Final = (
+    ":warning: No classifier was reachable, so this was filed as *{label}*: please check the type."
+)
+TICKET_REQUESTER: Final = "Requested by <@{user}>"
+APPROVE: Final = "Approve"
+REJECT: Final = "Reject"
+DECIDED_LINE: Final = {
+    Decision.APPROVED: ":white_check_mark: Approved by <@{user}> on {when}",
+    Decision.REJECTED: ":no_entry_sign: Rejected by <@{user}> on {when}",
+}
+DECISION_THREAD_REPLY: Final = {
+    Decision.APPROVED: "<@{requester}>, your ticket {key} was approved by <@{user}>.",
+    Decision.REJECTED: "<@{requester}>, your ticket {key} was rejected by <@{user}>.",
+}
+JIRA_DECISION_COMMENT: Final = {
+    Decision.APPROVED: "Approved by {user} in Slack.",
+    Decision.REJECTED: "Rejected by {user} in Slack.",
+}
+
+# --- Approve / Reject refusals -----------------------------------------------------------
+REFUSED_NO_APPROVERS: Final = (
+    "Nobody can approve or reject tickets yet: ticketbot has no approvers configured. "
+    "Whoever runs it can list Slack user ids in APPROVERS."
+)
+REFUSED_NOT_APPROVER: Final = "Only the configured approvers can approve or reject tickets."
+REFUSED_OWN_TICKET: Final = "You cannot approve or reject a ticket you filed yourself."
+REFUSED_ALREADY: Final = "Already {decision} by <@{user}> on {when}."
+REFUSED_NOT_READY: Final = "This ticket is not ready for a decision yet."
+REFUSED_UNKNOWN: Final = "I cannot find the ticket behind this message."
+
+# --- /ticket_status ----------------------------------------------------------------------
+STATUS_USAGE: Final = (
+    "Usage: `/ticket_status KAN-123` (an issue key, or paste the issue's link). "
+    "With nothing after it I list your five most recent tickets."
+)
+STATUS_NOT_FOUND: Final = "I could not find {key} in Jira (it does not exist or I may not see it)."
+STATUS_UNAVAILABLE: Final = "Jira is not answering right now; please try again in a minute."
+STATUS_FAILED: Final = "Jira refused the lookup: {reason}"
+STATUS_LINE: Final = "*Status:* {status}   *Assignee:* {assignee}   *Priority:* {priority}"
+STATUS_UPDATED: Final = "Last updated {updated}"
+UNASSIGNED: Final = "Unassigned"
+NO_RECENT: Final = "You have not filed any tickets yet. Try `/ticket <what do you need?>`."
+RECENT_HEADER: Final = "Your recent tickets:"
+RECENT_NOT_FILED: Final = "not filed yet ({state})"
+
+# --- the modal ---------------------------------------------------------------------------
+MODAL_TITLE: Final = "New ticket"
+MODAL_SUBMIT: Final = "File ticket"
+MODAL_CLOSE: Final = "Cancel"
+MODAL_SUMMARY: Final = "Summary"
+MODAL_SUMMARY_HINT: Final = "One line: what do you need?"
+MODAL_DETAILS: Final = "Details"
+MODAL_TYPE: Final = "Type"
+MODAL_TYPE_HINT: Final = "Leave empty and ticketbot picks one"
+MODAL_SUMMARY_REQUIRED: Final = "Please write a one-line summary."
+MODAL_SUMMARY_TOO_LONG: Final = (
+    "Keep the summary under {limit} characters; put the rest in Details."
+)
+MODAL_OPEN_FAILED: Final = (
+    "I could not open the form. Type your request after the command instead: "
+    "`/ticket the VPN drops every 10 minutes`"
+)
+UNEXPECTED: Final = "Something went wrong on my side; it has been logged. Please try again."

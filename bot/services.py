@@ -1,4 +1,4 @@
-"""Builds and closes the long-lived services: the ticket log (later the classifier and Jira)."""
+"""Builds and closes the long-lived services: ticket log, classifier chain, Jira tracker."""
 
 from __future__ import annotations
 
@@ -7,11 +7,14 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.classify.chain import ClassifierChain
+from bot.classify.registry import build_chain
 from bot.db import migrate
 from bot.db.engine import create_engine, session_factory
 from bot.db.repository import TicketLog
 from bot.doctor import CheckFunction
 from bot.settings import Settings
+from bot.tracker.client import Tracker
 
 log = logging.getLogger(__name__)
 
@@ -21,8 +24,12 @@ class Services:
     settings: Settings
     engine: AsyncEngine
     tickets: TicketLog
+    classifier: ClassifierChain
+    tracker: Tracker
 
     async def aclose(self) -> None:
+        await self.classifier.aclose()
+        await self.tracker.aclose()
         await self.engine.dispose()
 
 
@@ -34,9 +41,19 @@ async def build_services(settings: Settings) -> Services:
     except BaseException:
         await engine.dispose()
         raise
-    return Services(settings=settings, engine=engine, tickets=TicketLog(session_factory(engine)))
+    return Services(
+        settings=settings,
+        engine=engine,
+        tickets=TicketLog(session_factory(engine)),
+        classifier=build_chain(settings.classifier),
+        tracker=Tracker(settings.jira),
+    )
 
 
 def extra_doctor_checks() -> list[CheckFunction]:
     """Checks contributed by the Slack, Jira and classifier parts."""
-    return []
+    from bot.classify.health import check_backends
+    from bot.slack.health import check_slack
+    from bot.tracker.health import check_tracker
+
+    return [check_slack, check_tracker, check_backends]

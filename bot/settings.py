@@ -46,7 +46,13 @@ ENV_NAMES: dict[str, str] = {
     "LOG_LEVEL": "logging.level",
     "LOG_FORMAT": "logging.format",
 }
-SECRET_NAMES = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "JIRA_API_TOKEN", "JIRA_PAT", "OPENAI_API_KEY")
+SECRET_NAMES = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_APP_TOKEN",
+    "JIRA_API_TOKEN",
+    "JIRA_PAT",
+    "OPENAI_API_KEY",
+)
 _PLACEHOLDER_MARKERS = ("changeme", "change-me", "your-", "your_", "xxxx", "<", "replace")
 
 
@@ -68,7 +74,7 @@ class JiraSettings(_Section):
     project_key: str | None = None
     api_version: Literal[2, 3] = 2
     issue_types: dict[Label, str] = Field(
-        default_factory=lambda: {
+        default_factory=lambda: {  # type: ignore[arg-type]
             "Task": "Task",
             "Bug": "Bug",
             "Incident": "Incident",
@@ -133,7 +139,9 @@ class ClassifierSettings(_Section):
     def _known_backends(cls, value: list[str]) -> list[str]:
         unknown = [name for name in value if name not in BACKEND_NAMES]
         if unknown:
-            raise ValueError(f"unknown backend {unknown[0]!r}; choose from {', '.join(BACKEND_NAMES)}")
+            raise ValueError(
+                f"unknown backend {unknown[0]!r}; choose from {', '.join(BACKEND_NAMES)}"
+            )
         if not value:
             raise ValueError("needs at least one backend")
         return value
@@ -152,9 +160,20 @@ class ApprovalSettings(_Section):
     @classmethod
     def _user_ids(cls, value: list[str]) -> list[str]:
         for user_id in value:
-            if not user_id[:1] in ("U", "W") or not user_id.isalnum() or user_id.upper() != user_id:
+            if user_id[:1] not in ("U", "W") or not user_id.isalnum() or user_id.upper() != user_id:
                 raise ValueError(f"{user_id!r} is not a Slack user id (like U012ABCDEF)")
         return value
+
+
+class PipelineSettings(_Section):
+    """How hard the bot tries before a ticket goes to ``failed`` and how work is bounded."""
+
+    max_attempts: int = Field(default=8, ge=1)
+    retry_base_s: float = Field(default=5.0, gt=0)
+    retry_max_s: float = Field(default=300.0, gt=0)
+    resume_interval_s: float = Field(default=15.0, gt=0)
+    concurrency: int = Field(default=8, ge=1)
+    shutdown_grace_s: float = Field(default=20.0, ge=0)
 
 
 class DatabaseSettings(_Section):
@@ -181,13 +200,18 @@ class Settings(_Section):
     jira: JiraSettings = Field(default_factory=JiraSettings)
     classifier: ClassifierSettings = Field(default_factory=ClassifierSettings)
     approvals: ApprovalSettings = Field(default_factory=ApprovalSettings)
+    pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
 
     def secret_values(self) -> list[str]:
         """Every configured secret, for log redaction."""
         values = [_lookup(self, ENV_NAMES[name]) for name in SECRET_NAMES]
-        return [v.get_secret_value() for v in values if isinstance(v, SecretStr) and v.get_secret_value()]
+        return [
+            v.get_secret_value()
+            for v in values
+            if isinstance(v, SecretStr) and v.get_secret_value()
+        ]
 
 
 def _split_csv(value: Any) -> Any:
@@ -231,8 +255,11 @@ def read_config_file(path: Path) -> dict[str, Any]:
     except FileNotFoundError:
         if path == DEFAULT_CONFIG_PATH:
             return {}
-        raise ConfigError("TICKETBOT_CONFIG", f"points at {path}, which does not exist",
-                          messages.SETTING_FIXES["TICKETBOT_CONFIG"]) from None
+        raise ConfigError(
+            "TICKETBOT_CONFIG",
+            f"points at {path}, which does not exist",
+            messages.SETTING_FIXES["TICKETBOT_CONFIG"],
+        ) from None
     except OSError as exc:
         raise ConfigError("TICKETBOT_CONFIG", f"cannot read {path} ({exc.strerror})") from None
     try:
@@ -249,7 +276,7 @@ def read_config_file(path: Path) -> dict[str, Any]:
 def load_settings(
     environ: Mapping[str, str] | None = None, *, env_file: Path | None = None
 ) -> Settings:
-    """Build Settings from config.yml, ``.env`` and ``environ``; raise ConfigError on the first problem."""
+    """Settings from config.yml, ``.env`` and ``environ``; ConfigError on the first problem."""
     environ = dict(os.environ if environ is None else environ)
     path = config_path(environ)
     tree = read_config_file(path)
@@ -274,7 +301,11 @@ def load_settings(
 
 def _anchor_model_path(tree: dict[str, Any], base: Path) -> None:
     """A relative model path in the config file is relative to that file, not to the cwd."""
-    llama = tree.get("classifier", {}).get("llama") if isinstance(tree.get("classifier"), dict) else None
+    llama = (
+        tree.get("classifier", {}).get("llama")
+        if isinstance(tree.get("classifier"), dict)
+        else None
+    )
     if isinstance(llama, dict) and isinstance(llama.get("model_path"), str):
         path = Path(llama["model_path"])
         if not path.is_absolute():
@@ -288,7 +319,9 @@ def _reject_placeholders(settings: Settings) -> None:
             continue
         lowered = value.get_secret_value().lower()
         if any(marker in lowered for marker in _PLACEHOLDER_MARKERS):
-            raise ConfigError(name, "still holds the example placeholder", messages.SETTING_FIXES[name])
+            raise ConfigError(
+                name, "still holds the example placeholder", messages.SETTING_FIXES[name]
+            )
 
 
 def require_for_run(settings: Settings) -> None:
@@ -301,7 +334,9 @@ def require_for_run(settings: Settings) -> None:
         if not value:
             raise ConfigError(name, "is missing", messages.SETTING_FIXES[name])
     if not jira.base_url or not jira.base_url.startswith(("http://", "https://")):
-        raise ConfigError("JIRA_BASE_URL", "must start with https://", messages.SETTING_FIXES["JIRA_BASE_URL"])
+        raise ConfigError(
+            "JIRA_BASE_URL", "must start with https://", messages.SETTING_FIXES["JIRA_BASE_URL"]
+        )
     if jira.pat is None and (jira.email is None or jira.api_token is None):
         missing = "JIRA_EMAIL" if jira.email is None else "JIRA_API_TOKEN"
         raise ConfigError(missing, "is missing", messages.SETTING_FIXES[missing])
@@ -312,4 +347,3 @@ def _require_token(name: str, value: SecretStr | None, prefix: str) -> None:
         raise ConfigError(name, "is missing", messages.SETTING_FIXES[name])
     if not value.get_secret_value().startswith(prefix):
         raise ConfigError(name, f"must start with {prefix}", messages.SETTING_FIXES[name])
-

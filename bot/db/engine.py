@@ -25,14 +25,18 @@ def normalise_url(url: str) -> str:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise ConfigError("DATABASE_URL", "is not a database URL",
-                          messages.SETTING_FIXES["DATABASE_URL"]) from None
+        raise ConfigError(
+            "DATABASE_URL", "is not a database URL", messages.SETTING_FIXES["DATABASE_URL"]
+        ) from None
     driver = _ASYNC_DRIVERS.get(parsed.drivername)
     if driver:
         parsed = parsed.set(drivername=driver)
     if parsed.drivername not in _ASYNC_DRIVERS.values():
-        raise ConfigError("DATABASE_URL", f"uses an unsupported driver ({parsed.drivername})",
-                          messages.SETTING_FIXES["DATABASE_URL"])
+        raise ConfigError(
+            "DATABASE_URL",
+            f"uses an unsupported driver ({parsed.drivername})",
+            messages.SETTING_FIXES["DATABASE_URL"],
+        )
     return parsed.render_as_string(hide_password=False)
 
 

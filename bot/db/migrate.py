@@ -82,7 +82,9 @@ async def _connect(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
         connection = await engine.connect()
     except (SQLAlchemyError, OSError) as exc:
         url = redacted(engine.url.render_as_string(hide_password=False))
-        raise StorageError(messages.DATABASE_UNREACHABLE.format(url=url, reason=_reason(exc))) from None
+        raise StorageError(
+            messages.DATABASE_UNREACHABLE.format(url=url, reason=_reason(exc))
+        ) from None
     try:
         yield connection
     finally:

@@ -50,8 +50,13 @@ class Decision(enum.StrEnum):
 
 def _enum(cls: type[enum.StrEnum], name: str) -> Enum:
     # Stored as plain strings (no native enum type) so adding a member needs no ALTER TYPE.
-    return Enum(cls, name=name, native_enum=False, length=32,
-                values_callable=lambda members: [m.value for m in members])
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        length=32,
+        values_callable=lambda members: [m.value for m in members],
+    )
 
 
 class Ticket(Base):
@@ -81,6 +86,7 @@ class Ticket(Base):
     needs_triage: Mapped[bool] = mapped_column(default=False)
     jira_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     jira_url: Mapped[str | None] = mapped_column(Text)
+    jira_create_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     message_channel_id: Mapped[str | None] = mapped_column(String(32))
     message_ts: Mapped[str | None] = mapped_column(String(32))
     decision: Mapped[Decision | None] = mapped_column(_enum(Decision, "ticket_decision"))

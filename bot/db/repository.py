@@ -57,20 +57,32 @@ class TicketLog:
         self._sessions = sessions
 
     async def record_request(self, request: NewRequest) -> tuple[Ticket, bool]:
-        """Insert the request once. Returns ``(ticket, created)``; a redelivery gets the first row."""
+        """Record the request once; ``(ticket, created)``; a redelivery gets the first row."""
         ticket = Ticket(
-            dedupe_key=request.dedupe_key, source=request.source, slack_team_id=request.team_id,
-            slack_channel_id=request.channel_id, requester_id=request.requester_id,
-            requester_name=request.requester_name, response_url=request.response_url,
-            text=request.text, summary_override=request.summary_override,
-            label_override=request.label_override, state=TicketState.RECEIVED,
+            dedupe_key=request.dedupe_key,
+            source=request.source,
+            slack_team_id=request.team_id,
+            slack_channel_id=request.channel_id,
+            requester_id=request.requester_id,
+            requester_name=request.requester_name,
+            response_url=request.response_url,
+            text=request.text,
+            summary_override=request.summary_override,
+            label_override=request.label_override,
+            state=TicketState.RECEIVED,
         )
         try:
             async with self._sessions.begin() as session:
                 session.add(ticket)
                 await session.flush()
-                session.add(_event(ticket.id, request.requester_id, "received",
-                                   {"source": request.source.value}))
+                session.add(
+                    _event(
+                        ticket.id,
+                        request.requester_id,
+                        "received",
+                        {"source": request.source.value},
+                    )
+                )
         except IntegrityError:
             existing = await self.get_by_dedupe_key(request.dedupe_key)
             if existing is None:
@@ -79,8 +91,9 @@ class TicketLog:
             return existing, False
         except SQLAlchemyError as exc:
             raise StorageError(f"cannot record request: {type(exc).__name__}") from exc
-        log.info("ticket %s received from %s in %s", ticket.id, request.requester_id,
-                 request.channel_id)
+        log.info(
+            "ticket %s received from %s in %s", ticket.id, request.requester_id, request.channel_id
+        )
         return ticket, True
 
     async def get(self, ticket_id: int) -> Ticket | None:
@@ -94,8 +107,9 @@ class TicketLog:
         return await self._one(select(Ticket).where(Ticket.jira_key == jira_key))
 
     async def get_by_message(self, channel_id: str, ts: str) -> Ticket | None:
-        return await self._one(select(Ticket).where(
-            Ticket.message_channel_id == channel_id, Ticket.message_ts == ts))
+        return await self._one(
+            select(Ticket).where(Ticket.message_channel_id == channel_id, Ticket.message_ts == ts)
+        )
 
     async def advance(
         self,
@@ -124,21 +138,39 @@ class TicketLog:
         log.info("ticket %s is now %s", ticket_id, to.value)
         return ticket
 
+    async def mark_jira_create_started(self, ticket_id: int) -> None:
+        """Note that a Jira create is about to be sent: any later attempt must search first."""
+        statement = (
+            update(Ticket)
+            .where(Ticket.id == ticket_id)
+            .values(jira_create_started_at=utcnow(), updated_at=utcnow())
+        )
+        async with self._sessions.begin() as session:
+            await session.execute(statement)
+
     async def record_failure(
         self, ticket_id: int, error: str, *, retry_at: datetime | None, give_up: bool = False
     ) -> Ticket:
         """Count a failed attempt; ``give_up`` moves the ticket to ``failed``."""
         values: dict[str, Any] = {
-            "attempts": Ticket.attempts + 1, "last_error": error[:2000],
-            "next_attempt_at": retry_at, "updated_at": utcnow(),
+            "attempts": Ticket.attempts + 1,
+            "last_error": error[:2000],
+            "next_attempt_at": retry_at,
+            "updated_at": utcnow(),
         }
         if give_up:
             values["state"] = TicketState.FAILED
         statement = update(Ticket).where(Ticket.id == ticket_id).values(**values).returning(Ticket)
         async with self._sessions.begin() as session:
             ticket = (await session.execute(statement)).scalar_one()
-            session.add(_event(ticket_id, BOT_ACTOR, "failed" if give_up else "attempt_failed",
-                               {"error": error[:500], "attempts": ticket.attempts}))
+            session.add(
+                _event(
+                    ticket_id,
+                    BOT_ACTOR,
+                    "failed" if give_up else "attempt_failed",
+                    {"error": error[:500], "attempts": ticket.attempts},
+                )
+            )
         log.warning("ticket %s attempt %s failed: %s", ticket_id, ticket.attempts, error)
         return ticket
 
@@ -147,10 +179,18 @@ class TicketLog:
         state = TicketState(decision.value)
         statement = (
             update(Ticket)
-            .where(Ticket.id == ticket_id, Ticket.decision.is_(None),
-                   Ticket.state == TicketState.POSTED)
-            .values(decision=decision, decided_by=by, decided_at=utcnow(), state=state,
-                    updated_at=utcnow())
+            .where(
+                Ticket.id == ticket_id,
+                Ticket.decision.is_(None),
+                Ticket.state == TicketState.POSTED,
+            )
+            .values(
+                decision=decision,
+                decided_by=by,
+                decided_at=utcnow(),
+                state=state,
+                updated_at=utcnow(),
+            )
             .returning(Ticket)
         )
         async with self._sessions.begin() as session:
@@ -172,14 +212,19 @@ class TicketLog:
             session.add(_event(ticket_id, actor, event, details or {}))
 
     async def events(self, ticket_id: int) -> Sequence[TicketEvent]:
-        statement = (select(TicketEvent).where(TicketEvent.ticket_id == ticket_id)
-                     .order_by(TicketEvent.id))
+        statement = (
+            select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)
+        )
         async with self._sessions() as session:
             return (await session.execute(statement)).scalars().all()
 
     async def recent_for_requester(self, requester_id: str, limit: int = 5) -> Sequence[Ticket]:
-        statement = (select(Ticket).where(Ticket.requester_id == requester_id)
-                     .order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit))
+        statement = (
+            select(Ticket)
+            .where(Ticket.requester_id == requester_id)
+            .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+            .limit(limit)
+        )
         async with self._sessions() as session:
             return (await session.execute(statement)).scalars().all()
 
@@ -188,10 +233,12 @@ class TicketLog:
         now = now or utcnow()
         statement = (
             select(Ticket)
-            .where(Ticket.state.in_([TicketState.RECEIVED, TicketState.CLASSIFIED,
-                                     TicketState.FILED]))
+            .where(
+                Ticket.state.in_([TicketState.RECEIVED, TicketState.CLASSIFIED, TicketState.FILED])
+            )
             .where((Ticket.next_attempt_at.is_(None)) | (Ticket.next_attempt_at <= now))
-            .order_by(Ticket.id).limit(limit)
+            .order_by(Ticket.id)
+            .limit(limit)
         )
         async with self._sessions() as session:
             return (await session.execute(statement)).scalars().all()

@@ -9,18 +9,28 @@ from bot.db.repository import NewRequest, StaleState, TicketLog
 
 
 def request(key: str = "envelope-1", user: str = "U1", text: str = "VPN is down") -> NewRequest:
-    return NewRequest(dedupe_key=key, source=TicketSource.SLASH_COMMAND, channel_id="C1",
-                      requester_id=user, text=text, team_id="T1", requester_name="alice")
+    return NewRequest(
+        dedupe_key=key,
+        source=TicketSource.SLASH_COMMAND,
+        channel_id="C1",
+        requester_id=user,
+        text=text,
+        team_id="T1",
+        requester_name="alice",
+    )
 
 
-async def test_record_request_creates_a_received_ticket_with_an_event(ticket_log: TicketLog) -> None:
+async def test_record_request_creates_a_received_ticket_with_an_event(
+    ticket_log: TicketLog,
+) -> None:
     ticket, created = await ticket_log.record_request(request())
     assert created
     assert ticket.state is TicketState.RECEIVED
     assert ticket.attempts == 0
     events = await ticket_log.events(ticket.id)
     assert [(e.event, e.actor, e.details) for e in events] == [
-        ("received", "U1", {"source": "slash_command"})]
+        ("received", "U1", {"source": "slash_command"})
+    ]
 
 
 async def test_same_dedupe_key_returns_the_first_ticket(ticket_log: TicketLog) -> None:
@@ -39,15 +49,28 @@ async def test_concurrent_redeliveries_make_one_ticket(ticket_log: TicketLog) ->
 
 async def test_advance_moves_through_the_pipeline(ticket_log: TicketLog) -> None:
     ticket, _ = await ticket_log.record_request(request())
-    ticket = await ticket_log.advance(ticket.id, expected={TicketState.RECEIVED},
-                                      to=TicketState.CLASSIFIED, label="Bug", confidence=0.7,
-                                      classified_by="llama")
-    ticket = await ticket_log.advance(ticket.id, expected={TicketState.CLASSIFIED},
-                                      to=TicketState.FILED, jira_key="KAN-1",
-                                      jira_url="https://x/browse/KAN-1")
-    ticket = await ticket_log.advance(ticket.id, expected={TicketState.FILED},
-                                      to=TicketState.POSTED, message_channel_id="C1",
-                                      message_ts="1.000001")
+    ticket = await ticket_log.advance(
+        ticket.id,
+        expected={TicketState.RECEIVED},
+        to=TicketState.CLASSIFIED,
+        label="Bug",
+        confidence=0.7,
+        classified_by="llama",
+    )
+    ticket = await ticket_log.advance(
+        ticket.id,
+        expected={TicketState.CLASSIFIED},
+        to=TicketState.FILED,
+        jira_key="KAN-1",
+        jira_url="https://x/browse/KAN-1",
+    )
+    ticket = await ticket_log.advance(
+        ticket.id,
+        expected={TicketState.FILED},
+        to=TicketState.POSTED,
+        message_channel_id="C1",
+        message_ts="1.000001",
+    )
     assert (ticket.label, ticket.jira_key, ticket.message_ts) == ("Bug", "KAN-1", "1.000001")
     assert (await ticket_log.get_by_jira_key("KAN-1")).id == ticket.id  # type: ignore[union-attr]
     assert (await ticket_log.get_by_message("C1", "1.000001")).id == ticket.id  # type: ignore[union-attr]
@@ -65,8 +88,14 @@ async def test_advance_from_an_unexpected_state_is_refused(ticket_log: TicketLog
 async def test_only_one_of_two_racing_workers_advances(ticket_log: TicketLog) -> None:
     ticket, _ = await ticket_log.record_request(request())
     outcomes = await asyncio.gather(
-        *(ticket_log.advance(ticket.id, expected={TicketState.RECEIVED}, to=TicketState.CLASSIFIED)
-          for _ in range(4)), return_exceptions=True)
+        *(
+            ticket_log.advance(
+                ticket.id, expected={TicketState.RECEIVED}, to=TicketState.CLASSIFIED
+            )
+            for _ in range(4)
+        ),
+        return_exceptions=True,
+    )
     assert sum(not isinstance(o, Exception) for o in outcomes) == 1
     assert all(isinstance(o, StaleState) for o in outcomes if isinstance(o, Exception))
 
@@ -76,23 +105,33 @@ async def test_record_failure_counts_attempts_and_can_give_up(ticket_log: Ticket
     ticket = await ticket_log.record_failure(ticket.id, "Jira is down", retry_at=None)
     assert (ticket.attempts, ticket.state) == (1, TicketState.RECEIVED)
     ticket = await ticket_log.record_failure(ticket.id, "still down", retry_at=None, give_up=True)
-    assert (ticket.attempts, ticket.state, ticket.last_error) == (2, TicketState.FAILED, "still down")
+    assert (ticket.attempts, ticket.state, ticket.last_error) == (
+        2,
+        TicketState.FAILED,
+        "still down",
+    )
 
 
 async def test_first_decision_wins(ticket_log: TicketLog) -> None:
     ticket, _ = await ticket_log.record_request(request())
-    for expected, to in ((TicketState.RECEIVED, TicketState.CLASSIFIED),
-                         (TicketState.CLASSIFIED, TicketState.FILED),
-                         (TicketState.FILED, TicketState.POSTED)):
+    for expected, to in (
+        (TicketState.RECEIVED, TicketState.CLASSIFIED),
+        (TicketState.CLASSIFIED, TicketState.FILED),
+        (TicketState.FILED, TicketState.POSTED),
+    ):
         await ticket_log.advance(ticket.id, expected={expected}, to=to)
     first, second = await asyncio.gather(
         ticket_log.decide(ticket.id, Decision.APPROVED, "U9"),
-        ticket_log.decide(ticket.id, Decision.REJECTED, "U8"))
+        ticket_log.decide(ticket.id, Decision.REJECTED, "U8"),
+    )
     assert [first.won, second.won].count(True) == 1
     winner = first if first.won else second
     stored = await ticket_log.get(ticket.id)
     assert stored is not None
-    assert (stored.decision, stored.decided_by) == (winner.ticket.decision, winner.ticket.decided_by)
+    assert (stored.decision, stored.decided_by) == (
+        winner.ticket.decision,
+        winner.ticket.decided_by,
+    )
     assert stored.state.value == stored.decision.value  # type: ignore[union-attr]
     assert stored.decided_at is not None
 

@@ -1,0 +1,245 @@
+"""Block Kit from pure functions: data in, message or view dicts out.
+
+User text is always escaped before it reaches ``mrkdwn`` (so ``<!channel>`` typed by a user
+pings nobody) and cut on a word boundary to Slack's limits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from bot import messages
+from bot.db.models import Decision, Ticket
+from bot.labels import LABELS
+from bot.tracker.models import IssueDetails
+from bot.tracker.summary import make_summary, shorten
+from bot.triage.status import RecentTicket
+
+SECTION_LIMIT = 3000
+TEXT_LIMIT = 3000  # the notification text; Slack allows far more, nobody reads it
+SUMMARY_LIMIT = 255
+MODAL_SUMMARY_LIMIT = 150
+APPROVE_ACTION = "ticket_approve"
+REJECT_ACTION = "ticket_reject"
+MODAL_CALLBACK = "ticket_modal"
+SUMMARY_BLOCK, DETAILS_BLOCK, TYPE_BLOCK = "summary", "details", "type"
+VALUE_ACTION = "value"
+
+Message = dict[str, Any]
+
+
+def escape(text: str) -> str:
+    """Escape the three characters Slack's mrkdwn treats as control characters."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def fit(text: str, limit: int) -> str:
+    """Escaped text cut on a word boundary so the escaped form stays within ``limit``."""
+    escaped = escape(text)
+    while len(escaped) > limit:
+        text = shorten(text, max(1, len(text) - (len(escaped) - limit) - 1))
+        escaped = escape(text)
+    return escaped
+
+
+def section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def _context(*texts: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": t} for t in texts]}
+
+
+def _when(moment: datetime | None) -> str:
+    if moment is None:
+        return "-"
+    epoch = int(moment.timestamp())
+    return f"<!date^{epoch}^{{date_short_pretty}} at {{time}}|{moment:%Y-%m-%d %H:%M} UTC>"
+
+
+def ticket_summary(ticket: Ticket) -> str:
+    return make_summary(ticket.summary_override or ticket.text)
+
+
+def _headline(ticket: Ticket) -> str:
+    summary = fit(ticket_summary(ticket), SECTION_LIMIT - 300)
+    if ticket.jira_key and ticket.jira_url:
+        return f"*<{ticket.jira_url}|{ticket.jira_key}>*  {summary}"
+    return summary
+
+
+def _notification(ticket: Ticket) -> str:
+    return shorten(
+        messages.TICKET_TEXT.format(
+            label=ticket.label or "Ticket",
+            key=ticket.jira_key or "",
+            summary=ticket_summary(ticket),
+            requester=ticket.requester_name or ticket.requester_id,
+        ),
+        TEXT_LIMIT,
+    )
+
+
+def _body(ticket: Ticket) -> list[dict[str, Any]]:
+    blocks = [
+        section(_headline(ticket)),
+        _context(
+            messages.TICKET_REQUESTER.format(user=ticket.requester_id),
+            messages.TICKET_LABEL_LINE.format(
+                label=ticket.label or "?",
+                confidence=ticket.confidence or 0.0,
+                backend=escape(ticket.classified_by or "?"),
+            ),
+        ),
+    ]
+    details = ticket.text.strip()
+    if details and details != ticket_summary(ticket):
+        blocks.append(section(fit(details, SECTION_LIMIT)))
+    if ticket.needs_triage:
+        blocks.append(section(messages.TICKET_NEEDS_TRIAGE.format(label=ticket.label)))
+    return blocks
+
+
+def _buttons(ticket: Ticket) -> dict[str, Any]:
+    def button(text: str, action_id: str, style: str) -> dict[str, Any]:
+        return {
+            "type": "button",
+            "text": {"type": "plain_text", "text": text},
+            "action_id": action_id,
+            "value": str(ticket.id),
+            "style": style,
+        }
+
+    return {
+        "type": "actions",
+        "block_id": f"decide-{ticket.id}",
+        "elements": [
+            button(messages.APPROVE, APPROVE_ACTION, "primary"),
+            button(messages.REJECT, REJECT_ACTION, "danger"),
+        ],
+    }
+
+
+def ticket_message(ticket: Ticket) -> Message:
+    """The channel message for a filed ticket, with Approve and Reject buttons."""
+    return {"text": _notification(ticket), "blocks": [*_body(ticket), _buttons(ticket)]}
+
+
+def decided_message(ticket: Ticket) -> Message:
+    """The same message after a decision: who decided and when, buttons gone."""
+    decision = ticket.decision or Decision.APPROVED
+    line = messages.DECIDED_LINE[decision].format(
+        user=ticket.decided_by, when=_when(ticket.decided_at)
+    )
+    return {"text": _notification(ticket), "blocks": [*_body(ticket), _context(line)]}
+
+
+def refusal_text(template: str, ticket: Ticket | None) -> str:
+    if ticket is None or ticket.decision is None:
+        return template
+    return template.format(
+        decision=ticket.decision.value, user=ticket.decided_by, when=_when(ticket.decided_at)
+    )
+
+
+def status_message(issue: IssueDetails) -> Message:
+    headline = f"*<{issue.url}|{issue.key}>*  {fit(issue.summary, SECTION_LIMIT - 300)}"
+    line = messages.STATUS_LINE.format(
+        status=escape(issue.status),
+        assignee=escape(issue.assignee or messages.UNASSIGNED),
+        priority=escape(issue.priority or "-"),
+    )
+    return {
+        "text": shorten(f"{issue.key}: {issue.status} - {issue.summary}", TEXT_LIMIT),
+        "blocks": [
+            section(headline),
+            section(line),
+            _context(messages.STATUS_UPDATED.format(updated=_when(issue.updated))),
+        ],
+    }
+
+
+def recent_message(recent: Sequence[RecentTicket]) -> Message:
+    if not recent:
+        return {"text": messages.NO_RECENT}
+    lines = [_recent_line(item) for item in recent]
+    text = "\n".join([messages.RECENT_HEADER, *lines])
+    return {"text": shorten(text, TEXT_LIMIT), "blocks": [section(fit_lines(text))]}
+
+
+def fit_lines(text: str) -> str:
+    return text if len(text) <= SECTION_LIMIT else shorten(text, SECTION_LIMIT)
+
+
+def _recent_line(item: RecentTicket) -> str:
+    ticket = item.ticket
+    summary = fit(ticket_summary(ticket), 120)
+    if ticket.jira_key and ticket.jira_url:
+        status = escape(item.status or "?")
+        return f"• *<{ticket.jira_url}|{ticket.jira_key}>* {summary} — {status}"
+    return (
+        f"• #{ticket.id} {summary} — {messages.RECENT_NOT_FILED.format(state=ticket.state.value)}"
+    )
+
+
+def ticket_modal(channel_id: str) -> dict[str, Any]:
+    """The form `/ticket` opens when typed with nothing after it."""
+
+    def plain(text: str) -> dict[str, Any]:
+        return {"type": "plain_text", "text": text}
+
+    options = [{"text": plain(label), "value": label} for label in LABELS]
+    return {
+        "type": "modal",
+        "callback_id": MODAL_CALLBACK,
+        "private_metadata": channel_id,
+        "title": plain(messages.MODAL_TITLE),
+        "submit": plain(messages.MODAL_SUBMIT),
+        "close": plain(messages.MODAL_CLOSE),
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": SUMMARY_BLOCK,
+                "label": plain(messages.MODAL_SUMMARY),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": VALUE_ACTION,
+                    "max_length": MODAL_SUMMARY_LIMIT,
+                    "placeholder": plain(messages.MODAL_SUMMARY_HINT),
+                },
+            },
+            {
+                "type": "input",
+                "block_id": DETAILS_BLOCK,
+                "optional": True,
+                "label": plain(messages.MODAL_DETAILS),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": VALUE_ACTION,
+                    "multiline": True,
+                    "max_length": 3000,
+                },
+            },
+            {
+                "type": "input",
+                "block_id": TYPE_BLOCK,
+                "optional": True,
+                "label": plain(messages.MODAL_TYPE),
+                "hint": plain(messages.MODAL_TYPE_HINT),
+                "element": {"type": "static_select", "action_id": VALUE_ACTION, "options": options},
+            },
+        ],
+    }
+
+
+def modal_values(view: dict[str, Any]) -> dict[str, str]:
+    """The submitted values of ``ticket_modal`` by block id; empty fields are ''."""
+    values = view.get("state", {}).get("values", {})
+    found: dict[str, str] = {}
+    for block_id in (SUMMARY_BLOCK, DETAILS_BLOCK, TYPE_BLOCK):
+        field = values.get(block_id, {}).get(VALUE_ACTION, {})
+        selected = field.get("selected_option") or {}
+        found[block_id] = str(field.get("value") or selected.get("value") or "")
+    return found

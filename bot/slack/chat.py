@@ -1,0 +1,150 @@
+"""The ``Chat`` port over Slack's Web API: post, update, reply, tell the requester, look up people.
+
+slack_sdk errors are converted here: ``ratelimited`` and connection failures become
+``ChatUnavailable`` (with Slack's Retry-After), anything else ``ChatError`` with Slack's code.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from aiohttp import ClientError
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from bot import messages
+from bot.db.models import Ticket, utcnow
+from bot.errors import ChatError, ChatUnavailable
+from bot.slack import blocks
+from bot.triage.ports import Person, Posted
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+CANNOT_POST_HERE = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
+RESPONSE_URL_LIFETIME = timedelta(minutes=25)  # Slack honours them for 30 minutes
+
+
+class SlackChat:
+    def __init__(self, client: AsyncWebClient) -> None:
+        self._client = client
+        self._people: dict[str, Person] = {}
+
+    async def person(self, user_id: str) -> Person:
+        if user_id not in self._people:
+            response = await _call(lambda: self._client.users_info(user=user_id))
+            self._people[user_id] = _person(response["user"])
+        return self._people[user_id]
+
+    async def post_ticket(self, ticket: Ticket) -> Posted:
+        message = blocks.ticket_message(ticket)
+        try:
+            response = await _call(
+                lambda: self._client.chat_postMessage(
+                    channel=ticket.slack_channel_id, unfurl_links=False, **message
+                )
+            )
+        except ChatError as exc:
+            if exc.code not in CANNOT_POST_HERE:
+                raise
+            log.info(
+                "ticket %s: cannot post in %s (%s); telling %s directly",
+                ticket.id,
+                ticket.slack_channel_id,
+                exc.code,
+                ticket.requester_id,
+            )
+            return await self._post_to_requester(ticket)
+        return Posted(channel_id=response["channel"], ts=response["ts"])
+
+    async def _post_to_requester(self, ticket: Ticket) -> Posted:
+        note = messages.NOT_IN_CHANNEL.format(url=ticket.jira_url, key=ticket.jira_key)
+        message = blocks.ticket_message(ticket)
+        body = [blocks.section(note), *message["blocks"][:-1]]
+        response = await _call(
+            lambda: self._client.chat_postMessage(
+                channel=ticket.requester_id, text=message["text"], blocks=body, unfurl_links=False
+            )
+        )
+        return Posted(channel_id=response["channel"], ts=response["ts"], in_channel=False)
+
+    async def show_decision(self, ticket: Ticket) -> None:
+        channel, ts = ticket.message_channel_id, ticket.message_ts
+        if not channel or not ts:
+            return
+        message = blocks.decided_message(ticket)
+        await _call(lambda: self._client.chat_update(channel=channel, ts=ts, **message))
+
+    async def reply_in_thread(self, ticket: Ticket, text: str) -> None:
+        channel, ts = ticket.message_channel_id, ticket.message_ts
+        if not channel or not ts:
+            return
+        await _call(lambda: self._client.chat_postMessage(channel=channel, thread_ts=ts, text=text))
+
+    async def tell_requester(self, ticket: Ticket, text: str) -> None:
+        """Ephemeral where they asked (response_url while fresh, else postEphemeral), else a DM."""
+        fresh = utcnow() - ticket.created_at < RESPONSE_URL_LIFETIME
+        if ticket.response_url and fresh and await self._respond(ticket.response_url, text):
+            return
+        try:
+            await _call(
+                lambda: self._client.chat_postEphemeral(
+                    channel=ticket.slack_channel_id, user=ticket.requester_id, text=text
+                )
+            )
+        except ChatError as exc:
+            if isinstance(exc, ChatUnavailable):
+                raise
+            await _call(
+                lambda: self._client.chat_postMessage(channel=ticket.requester_id, text=text)
+            )
+
+    async def _respond(self, response_url: str, text: str) -> bool:
+        webhook = AsyncWebhookClient(response_url)
+        try:
+            response = await webhook.send(text=text, response_type="ephemeral")
+        except (TimeoutError, ClientError) as exc:
+            log.info("response_url failed: %s", type(exc).__name__)
+            return False
+        return response.status_code == 200
+
+
+def _person(user: dict[str, Any]) -> Person:
+    profile = user.get("profile") or {}
+    name = (
+        profile.get("display_name")
+        or profile.get("real_name")
+        or user.get("real_name")
+        or user.get("name")
+        or user["id"]
+    )
+    return Person(id=user["id"], name=str(name), email=profile.get("email"))
+
+
+async def _call(request: Callable[[], Awaitable[T]]) -> T:
+    """Run one Web API call, converting slack_sdk and aiohttp errors into ours."""
+    try:
+        return await request()
+    except SlackApiError as exc:
+        code = str(exc.response.get("error", "unknown_error"))
+        if code in ("ratelimited", "rate_limited"):
+            raise ChatUnavailable(
+                "Slack rate-limited the bot",
+                code=code,
+                retry_after=_retry_after(exc.response.headers),
+            ) from None
+        raise ChatError(f"Slack refused the call: {code}", code=code) from None
+    except (TimeoutError, ClientError) as exc:
+        raise ChatUnavailable(f"Slack unreachable: {type(exc).__name__}") from None
+
+
+def _retry_after(headers: Any) -> float | None:
+    value = (headers or {}).get("Retry-After") or (headers or {}).get("retry-after")
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None

@@ -1,0 +1,92 @@
+"""`/ticket` and `/ticket_status`."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import messages
+from bot.db.models import TicketSource
+from bot.db.repository import NewRequest
+from bot.errors import InvalidIssueKey, IssueNotFound, StorageError, TrackerError, TransientError
+from bot.slack import blocks
+from bot.slack.listeners import UseCases
+
+log = logging.getLogger(__name__)
+
+
+def register(app: AsyncApp, use_cases: UseCases) -> None:
+    async def ticket(ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient) -> None:
+        text = (command.get("text") or "").strip()
+        if not text:
+            await ack()
+            await _open_modal(client, command)
+            return
+        await ack(await _file(use_cases, command, text))
+
+    async def ticket_status(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        query = (command.get("text") or "").strip()
+        use_cases.background.spawn(
+            _status(use_cases, query, command["user_id"], respond),
+            name=f"status-{command['user_id']}",
+        )
+
+    app.command("/ticket")(ticket)
+    app.command("/ticket_status")(ticket_status)
+
+
+async def _file(use_cases: UseCases, command: dict[str, Any], text: str) -> str:
+    request = NewRequest(
+        dedupe_key=f"slash:{command['trigger_id']}",
+        source=TicketSource.SLASH_COMMAND,
+        channel_id=command["channel_id"],
+        requester_id=command["user_id"],
+        text=text,
+        team_id=command.get("team_id"),
+        requester_name=command.get("user_name"),
+        response_url=command.get("response_url"),
+    )
+    try:
+        receipt = await use_cases.intake.receive(request)
+    except StorageError:
+        log.exception("could not record /ticket from %s", command["user_id"])
+        return messages.CANNOT_SAVE
+    if not receipt.created:
+        return messages.ALREADY_RECEIVED.format(id=receipt.ticket.id)
+    behind = use_cases.intake.queued_behind(receipt)
+    return messages.FILING_QUEUED.format(ahead=behind) if behind else messages.FILING
+
+
+async def _open_modal(client: AsyncWebClient, command: dict[str, Any]) -> None:
+    try:
+        await client.views_open(
+            trigger_id=command["trigger_id"], view=blocks.ticket_modal(command["channel_id"])
+        )
+    except SlackApiError as exc:
+        log.warning("views.open failed for %s: %s", command["user_id"], exc.response.get("error"))
+        await client.chat_postEphemeral(
+            channel=command["channel_id"], user=command["user_id"], text=messages.MODAL_OPEN_FAILED
+        )
+
+
+async def _status(use_cases: UseCases, query: str, user_id: str, respond: AsyncRespond) -> None:
+    if not query:
+        await respond(**blocks.recent_message(await use_cases.status.recent(user_id)))
+        return
+    try:
+        issue = await use_cases.status.issue(query)
+    except InvalidIssueKey:
+        await respond(text=messages.STATUS_USAGE)
+    except IssueNotFound as exc:
+        await respond(text=messages.STATUS_NOT_FOUND.format(key=exc.key))
+    except TransientError:
+        await respond(text=messages.STATUS_UNAVAILABLE)
+    except TrackerError as exc:
+        await respond(text=messages.STATUS_FAILED.format(reason=blocks.escape(str(exc))))
+    else:
+        await respond(**blocks.status_message(issue))

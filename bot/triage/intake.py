@@ -1,0 +1,38 @@
+"""Take a request in: record it once in the ticket log, then hand it to the worker."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bot.db.models import Ticket
+from bot.db.repository import NewRequest, TicketLog
+from bot.triage.worker import TicketWorker
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    ticket: Ticket
+    created: bool  # False when this request was already received (a Slack redelivery)
+    ahead: int  # tickets already moving or waiting in this process
+
+
+class Intake:
+    def __init__(self, tickets: TicketLog, worker: TicketWorker, concurrency: int) -> None:
+        self._tickets = tickets
+        self._worker = worker
+        self._concurrency = concurrency
+
+    async def receive(self, request: NewRequest) -> Receipt:
+        """Record the request (StorageError if the log is down) and start processing it."""
+        ahead = self._worker.backlog
+        ticket, created = await self._tickets.record_request(request)
+        if created:
+            self._worker.submit(ticket.id)
+        return Receipt(ticket=ticket, created=created, ahead=ahead)
+
+    def queued_behind(self, receipt: Receipt) -> int:
+        """How many tickets are ahead of this one beyond what is processed at once (0 = none)."""
+        return max(0, receipt.ahead - self._concurrency + 1)

@@ -1,0 +1,191 @@
+"""Carry one ticket from ``received`` to ``posted``, persisting every step.
+
+Each step reads the ticket's state and does only what is left, so running the pipeline again
+after a crash, an outage or a redelivery never repeats a finished step:
+
+    received   → classify                      → classified
+    classified → create the Jira issue         → filed     (search by ticket label first on a retry)
+    filed      → post the message in Slack     → posted
+
+Transient failures leave the ticket where it is with a retry time (exponential backoff, or the
+server's Retry-After); terminal ones move it to ``failed``. The requester hears about both.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from datetime import timedelta
+
+from bot import messages
+from bot.db.models import Ticket, TicketState, utcnow
+from bot.db.repository import StaleState, TicketLog
+from bot.errors import TicketbotError, TrackerConfigError, TrackerError, TransientError
+from bot.labels import parse_label
+from bot.settings import PipelineSettings
+from bot.tracker.models import NewIssue
+from bot.triage.ports import Chat, IssueTracker, Person, TicketClassifier
+
+log = logging.getLogger(__name__)
+
+ACTIVE_STATES = frozenset({TicketState.RECEIVED, TicketState.CLASSIFIED, TicketState.FILED})
+
+
+class TicketPipeline:
+    def __init__(
+        self,
+        tickets: TicketLog,
+        classifier: TicketClassifier,
+        tracker: IssueTracker,
+        chat: Chat,
+        settings: PipelineSettings,
+    ) -> None:
+        self._tickets = tickets
+        self._classifier = classifier
+        self._tracker = tracker
+        self._chat = chat
+        self._settings = settings
+
+    async def run(self, ticket_id: int) -> Ticket | None:
+        """Advance the ticket as far as it will go now; return it as it stands."""
+        ticket = await self._tickets.get(ticket_id)
+        if ticket is None:
+            log.error("ticket %s does not exist", ticket_id)
+            return None
+        try:
+            while ticket.state in ACTIVE_STATES:
+                ticket = await self._step(ticket)
+        except StaleState:
+            log.info("ticket %s was moved by another worker", ticket_id)
+            return await self._tickets.get(ticket_id)
+        except TransientError as exc:
+            return await self._retry_later(ticket, exc)
+        except TicketbotError as exc:
+            return await self._give_up(ticket, exc)
+        except Exception as exc:
+            log.exception("ticket %s: unexpected error in state %s", ticket_id, ticket.state)
+            return await self._retry_later(ticket, exc)
+        return ticket
+
+    async def _step(self, ticket: Ticket) -> Ticket:
+        if ticket.state is TicketState.RECEIVED:
+            return await self._classify(ticket)
+        if ticket.state is TicketState.CLASSIFIED:
+            return await self._file(ticket)
+        return await self._post(ticket)
+
+    async def _classify(self, ticket: Ticket) -> Ticket:
+        chosen = parse_label(ticket.label_override or "")
+        if chosen is not None:
+            label, confidence, backend, triage = chosen, 1.0, "requester", False
+        else:
+            result = await self._classifier.classify(ticket.text)
+            label, confidence, backend = result.label, result.confidence, result.backend
+            triage = result.needs_triage
+        log.info("ticket %s classified %s (%.2f) by %s", ticket.id, label, confidence, backend)
+        return await self._tickets.advance(
+            ticket.id,
+            expected={TicketState.RECEIVED},
+            to=TicketState.CLASSIFIED,
+            label=label,
+            confidence=confidence,
+            classified_by=backend,
+            needs_triage=triage,
+            details={"label": label, "confidence": round(confidence, 4), "backend": backend},
+        )
+
+    async def _file(self, ticket: Ticket) -> Ticket:
+        person = await self._requester(ticket)
+        retrying = ticket.jira_create_started_at is not None
+        if not retrying:
+            await self._tickets.mark_jira_create_started(ticket.id)
+        label = parse_label(ticket.label or "") or "Task"
+        new = NewIssue(
+            ticket_id=ticket.id,
+            text=ticket.text,
+            label=label,
+            requester_name=person.name,
+            requester_email=person.email,
+            summary=ticket.summary_override,
+        )
+        ref = await self._tracker.create_issue(new, search_first=retrying)
+        return await self._tickets.advance(
+            ticket.id,
+            expected={TicketState.CLASSIFIED},
+            to=TicketState.FILED,
+            jira_key=ref.key,
+            jira_url=ref.url,
+            details={"key": ref.key, "issue_type": ref.issue_type},
+        )
+
+    async def _post(self, ticket: Ticket) -> Ticket:
+        posted = await self._chat.post_ticket(ticket)
+        return await self._tickets.advance(
+            ticket.id,
+            expected={TicketState.FILED},
+            to=TicketState.POSTED,
+            message_channel_id=posted.channel_id,
+            message_ts=posted.ts,
+            details={
+                "channel": posted.channel_id,
+                "ts": posted.ts,
+                "in_channel": posted.in_channel,
+            },
+        )
+
+    async def _requester(self, ticket: Ticket) -> Person:
+        fallback = Person(ticket.requester_id, ticket.requester_name or ticket.requester_id)
+        try:
+            return await self._chat.person(ticket.requester_id)
+        except TicketbotError as exc:
+            log.warning("ticket %s: no profile for %s (%s)", ticket.id, ticket.requester_id, exc)
+            return fallback
+
+    async def _retry_later(self, ticket: Ticket, exc: BaseException) -> Ticket:
+        attempts = ticket.attempts + 1
+        give_up = attempts >= self._settings.max_attempts
+        delay = self._delay(attempts, getattr(exc, "retry_after", None))
+        updated = await self._tickets.record_failure(
+            ticket.id,
+            _describe(exc),
+            retry_at=None if give_up else utcnow() + delay,
+            give_up=give_up,
+        )
+        if give_up:
+            await self._tell(
+                updated, messages.TICKET_FAILED.format(id=ticket.id, reason=_describe(exc))
+            )
+        elif attempts == 1 and isinstance(exc, TrackerError):
+            await self._tell(updated, messages.JIRA_UNREACHABLE_SAVED)
+        return updated
+
+    async def _give_up(self, ticket: Ticket, exc: TicketbotError) -> Ticket:
+        updated = await self._tickets.record_failure(
+            ticket.id, _describe(exc), retry_at=None, give_up=True
+        )
+        if isinstance(exc, TrackerConfigError):
+            log.error("ticket %s: Jira refused our configuration: %s", ticket.id, exc)
+            text = messages.JIRA_MISCONFIGURED.format(id=ticket.id)
+        elif isinstance(exc, TrackerError):
+            text = messages.JIRA_REJECTED.format(reason=exc)
+        else:
+            text = messages.TICKET_FAILED.format(id=ticket.id, reason=_describe(exc))
+        await self._tell(updated, text)
+        return updated
+
+    def _delay(self, attempts: int, retry_after: float | None) -> timedelta:
+        if retry_after is not None and retry_after > 0:
+            return timedelta(seconds=min(retry_after, self._settings.retry_max_s))
+        backoff = min(self._settings.retry_max_s, self._settings.retry_base_s * 2 ** (attempts - 1))
+        return timedelta(seconds=backoff * random.uniform(0.8, 1.2))
+
+    async def _tell(self, ticket: Ticket, text: str) -> None:
+        try:
+            await self._chat.tell_requester(ticket, text)
+        except TicketbotError as exc:
+            log.warning("ticket %s: could not tell %s: %s", ticket.id, ticket.requester_id, exc)
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:500]

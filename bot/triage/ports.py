@@ -1,0 +1,57 @@
+"""What the use cases need from the outside world, as small protocols.
+
+The Slack layer implements ``Chat``; ``bot.classify`` and ``bot.tracker`` already fit
+``TicketClassifier`` and ``IssueTracker``. Tests can plug in anything with these shapes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.classify.types import Classification, Example
+from bot.db.models import Ticket
+from bot.tracker.models import IssueDetails, IssueRef, NewIssue
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    id: str
+    name: str
+    email: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    """Where the ticket message went. ``in_channel`` is False when only the requester saw it."""
+
+    channel_id: str
+    ts: str
+    in_channel: bool = True
+
+
+class TicketClassifier(Protocol):
+    async def classify(self, text: str, examples: Sequence[Example] = ()) -> Classification: ...
+
+
+class IssueTracker(Protocol):
+    async def create_issue(self, new: NewIssue, *, search_first: bool = False) -> IssueRef: ...
+
+    async def get_issue(self, key_or_url: str) -> IssueDetails: ...
+
+    async def add_comment(self, key: str, body: str) -> None: ...
+
+    async def transition(self, key: str, name: str) -> str: ...
+
+
+class Chat(Protocol):
+    async def person(self, user_id: str) -> Person: ...
+
+    async def post_ticket(self, ticket: Ticket) -> Posted: ...
+
+    async def show_decision(self, ticket: Ticket) -> None: ...
+
+    async def tell_requester(self, ticket: Ticket, text: str) -> None: ...
+
+    async def reply_in_thread(self, ticket: Ticket, text: str) -> None: ...

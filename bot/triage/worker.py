@@ -1,0 +1,94 @@
+"""Runs the pipeline in the background: new tickets at once, unfinished ones on a timer.
+
+Bounded: at most ``concurrency`` tickets move at once (the model itself answers one at a
+time). A ticket already moving in this process is never started twice; across processes the
+compare-and-set state changes in the ticket log keep two workers from doubling a step.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from bot.db.repository import TicketLog
+from bot.settings import PipelineSettings
+from bot.triage.pipeline import TicketPipeline
+
+log = logging.getLogger(__name__)
+
+
+class TicketWorker:
+    def __init__(
+        self, pipeline: TicketPipeline, tickets: TicketLog, settings: PipelineSettings
+    ) -> None:
+        self._pipeline = pipeline
+        self._tickets = tickets
+        self._settings = settings
+        self._slots = asyncio.Semaphore(settings.concurrency)
+        self._in_flight: dict[int, asyncio.Task[None]] = {}
+        self._resumer: asyncio.Task[None] | None = None
+        self._accepting = True
+
+    @property
+    def backlog(self) -> int:
+        """Tickets started or waiting in this process."""
+        return len(self._in_flight)
+
+    def submit(self, ticket_id: int) -> bool:
+        """Start moving the ticket unless it is already moving or we are shutting down."""
+        if not self._accepting or ticket_id in self._in_flight:
+            return False
+        task = asyncio.create_task(self._run(ticket_id), name=f"ticket-{ticket_id}")
+        self._in_flight[ticket_id] = task
+        task.add_done_callback(lambda _: self._in_flight.pop(ticket_id, None))
+        return True
+
+    async def _run(self, ticket_id: int) -> None:
+        async with self._slots:
+            try:
+                await self._pipeline.run(ticket_id)
+            except Exception:  # the pipeline records its own errors; this is the last net
+                log.exception("ticket %s: pipeline crashed", ticket_id)
+
+    def start(self) -> None:
+        self._resumer = asyncio.create_task(self._resume_forever(), name="ticket-resumer")
+
+    async def resume_unfinished(self) -> int:
+        """Submit every ticket left mid-way whose retry time has come; return how many."""
+        started = 0
+        for ticket in await self._tickets.unfinished(limit=self._settings.concurrency * 20):
+            started += self.submit(ticket.id)
+        if started:
+            log.info("resumed %s unfinished ticket(s)", started)
+        return started
+
+    async def _resume_forever(self) -> None:
+        while True:
+            try:
+                await self.resume_unfinished()
+            except Exception:
+                log.exception("could not look for unfinished tickets")
+            await asyncio.sleep(self._settings.resume_interval_s)
+
+    async def stop(self) -> None:
+        """Stop taking work; give in-flight tickets the grace period to reach a saved state."""
+        self._accepting = False
+        if self._resumer is not None:
+            self._resumer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._resumer
+        pending = list(self._in_flight.values())
+        if not pending:
+            return
+        log.info(
+            "waiting up to %ss for %s ticket(s)", self._settings.shutdown_grace_s, len(pending)
+        )
+        _, unfinished = await asyncio.wait(pending, timeout=self._settings.shutdown_grace_s)
+        for task in unfinished:
+            task.cancel()
+        if unfinished:
+            await asyncio.wait(unfinished)
+            log.warning(
+                "%s ticket(s) stopped mid-way; they resume at the next start", len(unfinished)
+            )
