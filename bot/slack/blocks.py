@@ -71,15 +71,10 @@ def _headline(ticket: Ticket) -> str:
 
 
 def _notification(ticket: Ticket) -> str:
-    return shorten(
-        messages.TICKET_TEXT.format(
-            label=ticket.label or "Ticket",
-            key=ticket.jira_key or "",
-            summary=ticket_summary(ticket),
-            requester=ticket.requester_name or ticket.requester_id,
-        ),
-        TEXT_LIMIT,
-    )
+    text = messages.TICKET_TEXT.format(
+        label=ticket.label or "Ticket", key=ticket.jira_key or "", summary=ticket_summary(ticket),
+        requester=ticket.requester_name or ticket.requester_id)
+    return fit(text, TEXT_LIMIT)
 
 
 def _body(ticket: Ticket) -> list[dict[str, Any]]:
@@ -152,7 +147,7 @@ def status_message(issue: IssueDetails) -> Message:
         priority=escape(issue.priority or "-"),
     )
     return {
-        "text": shorten(f"{issue.key}: {issue.status} - {issue.summary}", TEXT_LIMIT),
+        "text": fit(f"{issue.key}: {issue.status} - {issue.summary}", TEXT_LIMIT),
         "blocks": [
             section(headline),
             section(line),
@@ -166,7 +161,7 @@ def recent_message(recent: Sequence[RecentTicket]) -> Message:
         return {"text": messages.NO_RECENT}
     lines = [_recent_line(item) for item in recent]
     text = "\n".join([messages.RECENT_HEADER, *lines])
-    return {"text": shorten(text, TEXT_LIMIT), "blocks": [section(fit_lines(text))]}
+    return {"text": fit_lines(text), "blocks": [section(fit_lines(text))]}
 
 
 def fit_lines(text: str) -> str:

@@ -1,0 +1,96 @@
+"""In-memory stand-ins for the ports, for unit tests of the use cases only.
+
+They behave (store issues, dedupe by ticket label, fail on cue) rather than only record calls;
+the real boundaries are tested against the emulators.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from bot.classify.types import Classification, Example
+from bot.db.models import Ticket
+from bot.errors import IssueNotFound, TicketbotError, TrackerUnavailable
+from bot.labels import Label
+from bot.tracker.models import IssueDetails, IssueRef, NewIssue
+from bot.triage.ports import Person, Posted
+
+
+@dataclass
+class FakeClassifier:
+    label: Label = "Bug"
+    calls: int = 0
+
+    async def classify(self, text: str, examples: Sequence[Example] = ()) -> Classification:
+        self.calls += 1
+        return Classification(self.label, 0.8, "fake", 1.0)
+
+
+@dataclass
+class FakeTracker:
+    issues: dict[str, NewIssue] = field(default_factory=dict)
+    failures: list[TicketbotError] = field(default_factory=list)
+    lose_response: bool = False
+    comments: list[tuple[str, str]] = field(default_factory=list)
+    transitions: list[tuple[str, str]] = field(default_factory=list)
+    searches: int = 0
+
+    async def create_issue(self, new: NewIssue, *, search_first: bool = False) -> IssueRef:
+        if search_first:
+            self.searches += 1
+            for key, issue in self.issues.items():
+                if issue.ticket_id == new.ticket_id:
+                    return self._ref(key)
+        if self.failures:
+            raise self.failures.pop(0)
+        key = f"KAN-{len(self.issues) + 1}"
+        self.issues[key] = new
+        if self.lose_response:
+            self.lose_response = False
+            raise ConnectionLost("response lost after the issue was created")
+        return self._ref(key)
+
+    def _ref(self, key: str) -> IssueRef:
+        return IssueRef(key=key, url=f"https://jira.example/browse/{key}", issue_type="Bug")
+
+    async def get_issue(self, key_or_url: str) -> IssueDetails:
+        if key_or_url not in self.issues:
+            raise IssueNotFound(key_or_url)
+        return IssueDetails(key=key_or_url, url=self._ref(key_or_url).url, summary="s",
+                            status="To Do", status_category="new")
+
+    async def add_comment(self, key: str, body: str) -> None:
+        self.comments.append((key, body))
+
+    async def transition(self, key: str, name: str) -> str:
+        self.transitions.append((key, name))
+        return name
+
+
+class ConnectionLost(TrackerUnavailable):
+    """A transient error raised after Jira already created the issue."""
+
+
+@dataclass
+class FakeChat:
+    posts: list[int] = field(default_factory=list)
+    told: list[tuple[str, str]] = field(default_factory=list)
+    thread_replies: list[str] = field(default_factory=list)
+    updates: list[int] = field(default_factory=list)
+
+    async def person(self, user_id: str) -> Person:
+        return Person(user_id, f"name-{user_id}", f"{user_id.lower()}@example.com")
+
+    async def post_ticket(self, ticket: Ticket) -> Posted:
+        self.posts.append(ticket.id)
+        return Posted("C1", f"1.{ticket.id:06d}")
+
+    async def show_decision(self, ticket: Ticket) -> None:
+        self.updates.append(ticket.id)
+
+    async def tell_requester(self, ticket: Ticket, text: str) -> None:
+        self.told.append((ticket.requester_id, text))
+
+    async def reply_in_thread(self, ticket: Ticket, text: str) -> None:
+        self.thread_replies.append(text)
