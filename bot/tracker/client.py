@@ -1,0 +1,286 @@
+"""``Tracker``: everything the bot asks of Jira, as async calls with one retry policy.
+
+Public API: ``create_issue``, ``find_by_ticket_id``, ``get_issue``, ``add_comment``,
+``transition``, ``set_issue_type``, ``search_keys``, and for ``doctor`` ``server_info``,
+``myself``, ``issue_type_names``; ``aclose`` at shutdown.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from jira import JIRA
+
+from bot.errors import TrackerConfigError, TrackerValidationError, TransitionNotAvailable
+from bot.settings import JiraSettings
+from bot.tracker import fields as build
+from bot.tracker.connection import ClientFactory, JiraConnection, build_client
+from bot.tracker.details import (
+    DETAIL_FIELDS,
+    REF_FIELDS,
+    account_id,
+    details_from_raw,
+    ref_from_raw,
+)
+from bot.tracker.issue_types import IssueTypeResolver
+from bot.tracker.keys import browse_url, normalize_issue_key, ticket_jql
+from bot.tracker.models import IssueDetails, IssueRef, NewIssue
+from bot.tracker.reporters import ReporterLookup
+from bot.tracker.retry import RetryPolicy, call_with_retries, is_retryable_unsent
+from bot.tracker.summary import make_summary
+
+log = logging.getLogger(__name__)
+
+
+class Tracker:
+    """Async façade over the blocking ``jira`` client (see the module docstring)."""
+
+    def __init__(
+        self,
+        settings: JiraSettings,
+        *,
+        workers: int = 4,
+        retry: RetryPolicy | None = None,
+        client_factory: ClientFactory = build_client,
+    ) -> None:
+        if not settings.base_url or not settings.project_key:
+            raise TrackerConfigError("JIRA_BASE_URL and JIRA_PROJECT_KEY must be set")
+        self._settings = settings
+        self._base_url = settings.base_url
+        self._project = settings.project_key
+        self._retry = retry or RetryPolicy(max_attempts=settings.max_attempts)
+        self._conn = JiraConnection(settings, workers=workers, factory=client_factory)
+        self._types = IssueTypeResolver(settings, self._fetch_issue_types)
+        self._reporters = ReporterLookup(self._search_users)
+        self._reporter_refused = False
+        self._service_account: str | None = None
+
+    # ---- create -------------------------------------------------------------------------
+
+    async def create_issue(self, new: NewIssue, *, search_first: bool = False) -> IssueRef:
+        """File ``new`` once. After a failed attempt (or with ``search_first``) look it up first."""
+        attempts = 0
+
+        async def attempt() -> IssueRef:
+            nonlocal attempts
+            attempts += 1
+            if search_first or attempts > 1:
+                existing = await self._find(new.ticket_id)
+                if existing is not None:
+                    log.info("ticket %s: found existing Jira issue %s", new.ticket_id, existing.key)
+                    return existing
+            return await self._create_once(new)
+
+        return await call_with_retries(attempt, self._retry, what=f"create ticket {new.ticket_id}")
+
+    async def _create_once(self, new: NewIssue) -> IssueRef:
+        issue_type = await self._types.for_label(new.label, ticket_id=new.ticket_id)
+        reporter = None
+        if not self._reporter_refused:
+            reporter = await self._reporters.reporter_for(
+                new.requester_email, ticket_id=new.ticket_id
+            )
+        try:
+            key = await self._post_issue(new, issue_type, reporter)
+        except TrackerValidationError as err:
+            if reporter is None or "reporter" not in err.field_errors:
+                self._forget_types_if_rejected(err)
+                raise
+            log.warning(
+                "ticket %s: Jira refused the reporter (%s); filing as the service account",
+                new.ticket_id,
+                err.field_errors["reporter"],
+            )
+            self._reporter_refused = "cannot be set" in err.field_errors["reporter"]
+            reporter = None
+            key = await self._post_issue(new, issue_type, None)
+        log.info("ticket %s: created Jira issue %s (%s)", new.ticket_id, key, issue_type)
+        return IssueRef(key, browse_url(self._base_url, key), issue_type, reporter is not None)
+
+    async def _post_issue(
+        self, new: NewIssue, issue_type: str, reporter: dict[str, str] | None
+    ) -> str:
+        payload = self._fields_for(new, issue_type, reporter)
+        issue = await self._conn.call(
+            lambda c: c.create_issue(fields=payload, prefetch=False), action="create issue"
+        )
+        return str(issue.key)
+
+    def _fields_for(
+        self, new: NewIssue, issue_type: str, reporter: dict[str, str] | None
+    ) -> dict[str, Any]:
+        fallback = f"Request from {new.requester_name} in Slack"
+        override = new.summary if new.summary and new.summary.strip() else None
+        summary = make_summary(override or new.text, fallback=fallback)
+        text = build.description_text(new, reporter_mapped=reporter is not None)
+        return build.issue_fields(
+            project_key=self._project,
+            issue_type=issue_type,
+            summary=summary,
+            description=build.rich_text(text, self._settings.api_version),
+            labels=build.issue_labels(self._settings.labels, new.ticket_id),
+            reporter=reporter,
+        )
+
+    def _forget_types_if_rejected(self, err: TrackerValidationError) -> None:
+        if "issuetype" in err.field_errors:
+            self._types.forget()
+
+    # ---- look up ------------------------------------------------------------------------
+
+    async def find_by_ticket_id(self, ticket_id: int) -> IssueRef | None:
+        """The issue filed for ``ticket_id`` (by its ``ticketbot-<id>`` label), or None."""
+        return await call_with_retries(
+            lambda: self._find(ticket_id), self._retry, what=f"find ticket {ticket_id}"
+        )
+
+    async def _find(self, ticket_id: int) -> IssueRef | None:
+        jql = ticket_jql(self._project, ticket_id)
+        result = await self._conn.call(
+            lambda c: c.search_issues(jql, maxResults=5, fields=REF_FIELDS, json_result=True),
+            action="search",
+        )
+        issues = _issues_of(result)
+        if not issues:
+            return None
+        if len(issues) > 1:
+            log.warning(
+                "ticket %s: %d Jira issues carry its label; using %s",
+                ticket_id,
+                len(issues),
+                issues[0].get("key"),
+            )
+        service = await self._service_account_id()
+        return ref_from_raw(issues[0], self._base_url, service_account=service)
+
+    async def get_issue(self, key_or_url: str) -> IssueDetails:
+        """Status and people of an issue. Raises InvalidIssueKey before any call on bad input."""
+        key = normalize_issue_key(key_or_url)
+        issue = await call_with_retries(
+            lambda: self._conn.call(
+                lambda c: c.issue(key, fields=DETAIL_FIELDS), action="get issue", key=key
+            ),
+            self._retry,
+            what=f"get {key}",
+        )
+        return details_from_raw(issue.raw or {"key": key}, self._base_url)
+
+    async def search_keys(self, jql: str, *, limit: int = 50) -> list[str]:
+        """Keys of the issues matching ``jql`` (first ``limit``). The caller builds safe JQL."""
+        result = await call_with_retries(
+            lambda: self._conn.call(
+                lambda c: c.search_issues(
+                    jql, maxResults=limit, fields="summary", json_result=True
+                ),
+                action="search",
+            ),
+            self._retry,
+            what="search",
+        )
+        return [str(issue["key"]) for issue in _issues_of(result)]
+
+    # ---- change -------------------------------------------------------------------------
+
+    async def add_comment(self, key: str, body: str) -> None:
+        """Comment on ``key`` (plain text; ADF on API v3). Retried only when Jira did nothing."""
+        key = normalize_issue_key(key)
+        value = build.rich_text(body, self._settings.api_version)
+        await call_with_retries(
+            lambda: self._conn.call(lambda c: c.add_comment(key, value), action="comment", key=key),
+            self._retry,
+            what=f"comment on {key}",
+            retryable=is_retryable_unsent,
+        )
+        log.info("jira %s: comment added", key)
+
+    async def transition(self, key: str, name: str) -> str:
+        """Move ``key`` by the transition called ``name`` (any case); return the new status."""
+        key = normalize_issue_key(key)
+        available = await call_with_retries(
+            lambda: self._conn.call(lambda c: c.transitions(key), action="transitions", key=key),
+            self._retry,
+            what=f"transitions of {key}",
+        )
+        match = _pick_transition(available, name)
+        if match is None:
+            raise TransitionNotAvailable(key, name, [str(t.get("name")) for t in available])
+        await call_with_retries(
+            lambda: self._conn.call(
+                lambda c: c.transition_issue(key, str(match["id"])), action="transition", key=key
+            ),
+            self._retry,
+            what=f"transition {key}",
+            retryable=is_retryable_unsent,
+        )
+        target = str((match.get("to") or {}).get("name") or match.get("name"))
+        log.info("jira %s: transitioned by %r to %s", key, match.get("name"), target)
+        return target
+
+    async def set_issue_type(self, key: str, type_name: str) -> None:
+        """Change the issue type of ``key`` (after a label correction)."""
+        key = normalize_issue_key(key)
+
+        def change(client: JIRA) -> None:
+            client.issue(key, fields="issuetype").update(fields={"issuetype": {"name": type_name}})
+
+        await call_with_retries(
+            lambda: self._conn.call(change, action="set issue type", key=key),
+            self._retry,
+            what=f"set type of {key}",
+        )
+        log.info("jira %s: issue type set to %s", key, type_name)
+
+    # ---- for doctor and helpers ---------------------------------------------------------
+
+    async def server_info(self) -> dict[str, Any]:
+        info: dict[str, Any] = await self._conn.call(
+            lambda c: c.server_info(), action="server info"
+        )
+        return info
+
+    async def myself(self) -> dict[str, Any]:
+        me: dict[str, Any] = await self._conn.call(lambda c: c.myself(), action="myself")
+        return me
+
+    async def issue_type_names(self) -> list[str]:
+        """The issue types of the configured project (cached)."""
+        return await self._types.names()
+
+    async def _fetch_issue_types(self) -> list[str]:
+        project = await self._conn.call(
+            lambda c: c.project(self._project, expand="issueTypes"),
+            action=f"project {self._project}",
+        )
+        raw = project.raw or {}
+        return [str(t["name"]) for t in raw.get("issueTypes") or [] if t.get("name")]
+
+    async def _search_users(self, email: str) -> list[dict[str, Any]]:
+        await self._conn.client()
+        cloud = self._conn.is_cloud
+        users = await self._conn.call(
+            lambda c: c.search_users(query=email) if cloud else c.search_users(user=email),
+            action="user search",
+        )
+        return [u.raw for u in users if u.raw]
+
+    async def _service_account_id(self) -> str | None:
+        if self._service_account is None:
+            self._service_account = account_id(await self.myself())
+        return self._service_account
+
+    async def aclose(self) -> None:
+        await self._conn.aclose()
+
+
+def _issues_of(result: Any) -> list[dict[str, Any]]:
+    issues = result.get("issues") if isinstance(result, dict) else None
+    return [i for i in issues if isinstance(i, dict)] if isinstance(issues, list) else []
+
+
+def _pick_transition(available: list[dict[str, Any]], name: str) -> dict[str, Any] | None:
+    wanted = " ".join(name.split()).casefold()
+    for item in available:
+        if str(item.get("name", "")).casefold() == wanted:
+            return item
+    return None

@@ -1,0 +1,49 @@
+"""Plain values that go into and come out of the tracker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.labels import Label
+
+
+@dataclass(frozen=True, slots=True)
+class NewIssue:
+    """What the triage layer knows about a ticket when it files it."""
+
+    ticket_id: int
+    text: str
+    label: Label
+    requester_name: str
+    requester_email: str | None = None
+    permalink: str | None = None
+    summary: str | None = None  # an override (e.g. edited in a modal); still made Jira-safe
+
+
+@dataclass(frozen=True, slots=True)
+class IssueRef:
+    """A filed issue: its key, browse URL, issue type and whether the reporter is the requester."""
+
+    key: str
+    url: str
+    issue_type: str
+    reporter_mapped: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class IssueDetails:
+    """What a status lookup shows."""
+
+    key: str
+    url: str
+    summary: str
+    status: str
+    status_category: str  # "new", "indeterminate" or "done"
+    issue_type: str | None = None
+    assignee: str | None = None
+    reporter: str | None = None
+    priority: str | None = None
+    created: datetime | None = None
+    updated: datetime | None = None
+    labels: tuple[str, ...] = field(default_factory=tuple)
