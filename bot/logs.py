@@ -19,7 +19,10 @@ from bot.settings import LoggingSettings
 
 _TOKEN_SHAPES = re.compile(r"\b(xox[abposre]-|xapp-)[A-Za-z0-9-]{6,}")
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\u2028\u2029]")
-_STANDARD_ATTRS = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+_STANDARD_ATTRS = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+    "message",
+    "asctime",
+}
 NOISY_LOGGERS = ("slack_bolt", "slack_sdk", "urllib3", "asyncio", "aiosqlite", "openai", "httpx")
 
 
@@ -48,8 +51,9 @@ class TextFormatter(logging.Formatter):
         line = f"{self.formatTime(record)} {record.levelname:<7} {record.name}: {message}"
         extras = _extras(record)
         if extras:
-            line += " " + " ".join(f"{k}={escape_control(self._scrub(str(v)))}"
-                                   for k, v in extras.items())
+            line += " " + " ".join(
+                f"{k}={escape_control(self._scrub(str(v)))}" for k, v in extras.items()
+            )
         if record.exc_info:
             line += "\n" + self._scrub(self.formatException(record.exc_info))
         return line
@@ -81,15 +85,25 @@ def _jsonable(value: Any) -> Any:
     return value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
 
 
+class _DropBoltTokenWarning(logging.Filter):
+    """bolt warns that SLACK_BOT_TOKEN is unused because we hand it a ready client: it is used."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("As you gave `client` as well")
+
+
 def configure_logging(
     settings: LoggingSettings, secrets: Iterable[str] = (), stream: TextIO | None = None
 ) -> None:
     scrub = _Scrubber(secrets)
     handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(JsonFormatter(scrub) if settings.format == "json" else TextFormatter(scrub))
+    handler.setFormatter(
+        JsonFormatter(scrub) if settings.format == "json" else TextFormatter(scrub)
+    )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.level)
     quiet = max(logging.getLevelName(settings.level), logging.WARNING)
     for name in NOISY_LOGGERS:
         logging.getLogger(name).setLevel(quiet)
+    logging.getLogger("slack_bolt.AsyncApp").addFilter(_DropBoltTokenWarning())

@@ -35,6 +35,11 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def unescape(text: str) -> str:
+    """Plain text from the escaped form Slack sends user input in."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def fit(text: str, limit: int) -> str:
     """Escaped text cut on a word boundary so the escaped form stays within ``limit``."""
     escaped = escape(text)
@@ -72,8 +77,11 @@ def _headline(ticket: Ticket) -> str:
 
 def _notification(ticket: Ticket) -> str:
     text = messages.TICKET_TEXT.format(
-        label=ticket.label or "Ticket", key=ticket.jira_key or "", summary=ticket_summary(ticket),
-        requester=ticket.requester_name or ticket.requester_id)
+        label=ticket.label or "Ticket",
+        key=ticket.jira_key or "",
+        summary=ticket_summary(ticket),
+        requester=ticket.requester_name or ticket.requester_id,
+    )
     return fit(text, TEXT_LIMIT)
 
 

@@ -19,9 +19,15 @@ async def slack() -> AsyncIterator[SlackEmulator]:
 
 @pytest.fixture
 async def jira() -> AsyncIterator[JiraEmulator]:
-    async with JiraEmulator(issue_types=("Task", "Bug", "Story", "Epic"),
-                            statuses={"To Do": "new", "In Progress": "indeterminate",
-                                      "Done": "done", "Won't Do": "done"}) as emulator:
+    async with JiraEmulator(
+        issue_types=("Task", "Bug", "Story", "Epic"),
+        statuses={
+            "To Do": "new",
+            "In Progress": "indeterminate",
+            "Done": "done",
+            "Won't Do": "done",
+        },
+    ) as emulator:
         yield emulator
 
 
@@ -32,16 +38,24 @@ async def llm() -> AsyncIterator[OpenAIEmulator]:
 
 
 @pytest.fixture
-def bot_env(slack: SlackEmulator, jira: JiraEmulator, llm: OpenAIEmulator,
-            tmp_path: Path) -> dict[str, str]:
-    return bot_environment(slack.api_url, jira.env(), tmp_path, LLM_BACKENDS="openai",
-                           OPENAI_BASE_URL=llm.url, OPENAI_API_KEY=llm.api_key,
-                           OPENAI_MODEL=llm.model)
+def bot_env(
+    slack: SlackEmulator, jira: JiraEmulator, llm: OpenAIEmulator, tmp_path: Path
+) -> dict[str, str]:
+    return bot_environment(
+        slack.api_url,
+        jira.env(),
+        tmp_path,
+        LLM_BACKENDS="openai",
+        OPENAI_BASE_URL=llm.url,
+        OPENAI_API_KEY=llm.api_key,
+        OPENAI_MODEL=llm.model,
+    )
 
 
 @pytest.fixture
-async def bot(bot_env: dict[str, str], slack: SlackEmulator,
-              tmp_path: Path) -> AsyncIterator[BotProcess]:
+async def bot(
+    bot_env: dict[str, str], slack: SlackEmulator, tmp_path: Path
+) -> AsyncIterator[BotProcess]:
     process = await BotProcess(bot_env, tmp_path).start()
     try:
         await slack.wait_for_connections(1, timeout=30)

@@ -21,7 +21,7 @@ jira:
   transitions: {approve: null, reject: "Won't Do"}
   max_attempts: 2
 classifier:
-  backend_timeout_s: 10
+  backend_timeout_s: 60
   max_attempts: 2
 pipeline:
   retry_base_s: 0.5
@@ -43,8 +43,13 @@ class BotProcess:
 
     async def start(self) -> BotProcess:
         self._process = await asyncio.create_subprocess_exec(
-            sys.executable, str(PROJECT_ROOT / "app.py"), env=self.env, cwd=self.workdir,
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+            sys.executable,
+            str(PROJECT_ROOT / "app.py"),
+            env=self.env,
+            cwd=self.workdir,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
         self._reader = asyncio.create_task(self._read_log())
         return self
 
@@ -76,20 +81,23 @@ class BotProcess:
         return None if self._process is None else self._process.returncode
 
 
-def bot_environment(slack_api_url: str, jira_env: Mapping[str, str], workdir: Path,
-                    **extra: str) -> dict[str, str]:
+def bot_environment(
+    slack_api_url: str, jira_env: Mapping[str, str], workdir: Path, **extra: str
+) -> dict[str, str]:
     config = workdir / "config.yml"
     config.write_text(TEST_CONFIG, encoding="utf-8")
     return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": os.environ.get("HOME", str(workdir)),
         "TICKETBOT_CONFIG": str(config),
-        "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_APP_TOKEN": "xapp-test",
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_APP_TOKEN": "xapp-test",
         "SLACK_API_URL": slack_api_url,
         "DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'tickets.db'}",
         "APPROVERS": "U2,U1",
         "LOG_LEVEL": "INFO",
-        **jira_env, **extra,
+        **jira_env,
+        **extra,
     }
 
 

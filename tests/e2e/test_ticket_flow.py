@@ -7,24 +7,31 @@ from pathlib import Path
 from bot.db.models import TicketState
 from tests.e2e.harness import BotProcess, read_tickets
 from tests.emulators.jira_server import JiraEmulator
+from tests.emulators.slack.model import StoredMessage
 from tests.emulators.slack_server import SlackEmulator
 
 ACK_BUDGET_S = 3.0  # Slack's limit; the measured latency is reported, not asserted tighter
 
 
-async def file_ticket(slack: SlackEmulator, text: str, *, user: str = "U1",
-                      channel: str = "C1") -> str:
+async def file_ticket(
+    slack: SlackEmulator, text: str, *, user: str = "U1", channel: str = "C1"
+) -> str:
     envelope = await slack.slash_command("/ticket", text, user=user, channel=channel)
     ack = await slack.wait_for_ack(envelope, timeout=ACK_BUDGET_S)
     assert ack.latency_s < ACK_BUDGET_S
     return envelope
 
 
-async def posted(slack: SlackEmulator, channel: str = "C1", count: int = 1):  # type: ignore[no-untyped-def]
-    return await slack.wait_for(
-        lambda: [m for m in slack.messages(channel, include_replies=False) if m.buttons()]
-        if len([m for m in slack.messages(channel, include_replies=False) if m.buttons()]) >= count
-        else None, timeout=20)
+async def posted(
+    slack: SlackEmulator, channel: str = "C1", count: int = 1, timeout: float = 20
+) -> list[StoredMessage]:  # noqa: ASYNC109
+    """Wait until ``count`` ticket messages (with buttons) are in ``channel``."""
+
+    def ready() -> list[StoredMessage] | None:
+        found = [m for m in slack.messages(channel, include_replies=False) if m.buttons()]
+        return found if len(found) >= count else None
+
+    return await slack.wait_for(ready, timeout=timeout)
 
 
 async def test_ticket_is_acked_filed_posted_and_logged(

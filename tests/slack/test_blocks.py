@@ -9,11 +9,22 @@ from bot.slack import blocks
 
 def ticket(**fields: object) -> Ticket:
     values: dict[str, object] = {
-        "id": 7, "dedupe_key": "k", "source": TicketSource.SLASH_COMMAND,
-        "slack_channel_id": "C1", "requester_id": "U1", "requester_name": "alice",
-        "text": "VPN drops every 10 minutes", "state": TicketState.POSTED, "label": "Incident",
-        "confidence": 0.83, "classified_by": "llama", "needs_triage": False,
-        "jira_key": "KAN-3", "jira_url": "https://x.atlassian.net/browse/KAN-3", **fields}
+        "id": 7,
+        "dedupe_key": "k",
+        "source": TicketSource.SLASH_COMMAND,
+        "slack_channel_id": "C1",
+        "requester_id": "U1",
+        "requester_name": "alice",
+        "text": "VPN drops every 10 minutes",
+        "state": TicketState.POSTED,
+        "label": "Incident",
+        "confidence": 0.83,
+        "classified_by": "llama",
+        "needs_triage": False,
+        "jira_key": "KAN-3",
+        "jira_url": "https://x.atlassian.net/browse/KAN-3",
+        **fields,
+    }
     return Ticket(**values)
 
 
@@ -62,8 +73,11 @@ def test_needs_triage_is_flagged() -> None:
 
 
 def test_decided_message_has_no_buttons_and_says_who() -> None:
-    decided = ticket(decision=Decision.REJECTED, decided_by="U9",
-                     decided_at=datetime(2026, 11, 22, 9, 30, tzinfo=UTC))
+    decided = ticket(
+        decision=Decision.REJECTED,
+        decided_by="U9",
+        decided_at=datetime(2026, 11, 22, 9, 30, tzinfo=UTC),
+    )
     message = blocks.decided_message(decided)
     assert all(b["type"] != "actions" for b in message["blocks"])
     assert "Rejected by <@U9>" in all_text(message)
@@ -73,10 +87,20 @@ def test_decided_message_has_no_buttons_and_says_who() -> None:
 def test_modal_round_trip_of_values() -> None:
     view = blocks.ticket_modal("C1")
     assert view["private_metadata"] == "C1" and len(view["title"]["text"]) <= 24
-    state = {"values": {
-        "summary": {"value": {"type": "plain_text_input", "value": "Laptop broken"}},
-        "details": {"value": {"type": "plain_text_input", "value": None}},
-        "type": {"value": {"type": "static_select",
-                           "selected_option": {"value": "Incident"}}}}}
+    state = {
+        "values": {
+            "summary": {"value": {"type": "plain_text_input", "value": "Laptop broken"}},
+            "details": {"value": {"type": "plain_text_input", "value": None}},
+            "type": {"value": {"type": "static_select", "selected_option": {"value": "Incident"}}},
+        }
+    }
     assert blocks.modal_values({"state": state}) == {
-        "summary": "Laptop broken", "details": "", "type": "Incident"}
+        "summary": "Laptop broken",
+        "details": "",
+        "type": "Incident",
+    }
+
+
+def test_unescape_inverts_slacks_escaping() -> None:
+    assert blocks.unescape("a &lt;b&gt; &amp;amp;") == "a <b> &amp;"
+    assert blocks.escape(blocks.unescape("x &lt;!here&gt;")) == "x &lt;!here&gt;"

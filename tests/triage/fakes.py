@@ -57,8 +57,13 @@ class FakeTracker:
     async def get_issue(self, key_or_url: str) -> IssueDetails:
         if key_or_url not in self.issues:
             raise IssueNotFound(key_or_url)
-        return IssueDetails(key=key_or_url, url=self._ref(key_or_url).url, summary="s",
-                            status="To Do", status_category="new")
+        return IssueDetails(
+            key=key_or_url,
+            url=self._ref(key_or_url).url,
+            summary="s",
+            status="To Do",
+            status_category="new",
+        )
 
     async def add_comment(self, key: str, body: str) -> None:
         self.comments.append((key, body))

@@ -17,13 +17,24 @@ def parts() -> tuple[FakeClassifier, FakeTracker, FakeChat]:
 
 def pipeline(ticket_log: TicketLog, parts, max_attempts: int = 3) -> TicketPipeline:  # type: ignore[no-untyped-def]
     classifier, tracker, chat = parts
-    return TicketPipeline(ticket_log, classifier, tracker, chat,
-                          PipelineSettings(max_attempts=max_attempts, retry_base_s=0.01))
+    return TicketPipeline(
+        ticket_log,
+        classifier,
+        tracker,
+        chat,
+        PipelineSettings(max_attempts=max_attempts, retry_base_s=0.01),
+    )
 
 
 async def new_ticket(ticket_log: TicketLog, **overrides: str) -> int:
-    fields = {"dedupe_key": "k1", "source": TicketSource.SLASH_COMMAND, "channel_id": "C1",
-              "requester_id": "U1", "text": "Printer on floor 3 is jammed", **overrides}
+    fields = {
+        "dedupe_key": "k1",
+        "source": TicketSource.SLASH_COMMAND,
+        "channel_id": "C1",
+        "requester_id": "U1",
+        "text": "Printer on floor 3 is jammed",
+        **overrides,
+    }
     ticket, _ = await ticket_log.record_request(NewRequest(**fields))  # type: ignore[arg-type]
     return ticket.id
 
@@ -59,7 +70,8 @@ async def test_label_chosen_by_requester_skips_the_model(ticket_log: TicketLog, 
 
 
 async def test_jira_outage_keeps_the_ticket_and_tells_the_requester_once(
-    ticket_log: TicketLog, parts  # type: ignore[no-untyped-def]
+    ticket_log: TicketLog,
+    parts,  # type: ignore[no-untyped-def]
 ) -> None:
     _, tracker, chat = parts
     tracker.failures = [TrackerUnavailable("503", retry_after=2), TrackerUnavailable("503")]
@@ -72,12 +84,14 @@ async def test_jira_outage_keeps_the_ticket_and_tells_the_requester_once(
     ticket = await runner.run(ticket_id)
     assert ticket is not None and ticket.state is TicketState.POSTED
     assert [text for _, text in chat.told] == [
-        "Jira is unreachable; your ticket is saved and will be filed automatically."]
+        "Jira is unreachable; your ticket is saved and will be filed automatically."
+    ]
     assert len(tracker.issues) == 1
 
 
 async def test_lost_create_response_never_makes_a_second_issue(
-    ticket_log: TicketLog, parts  # type: ignore[no-untyped-def]
+    ticket_log: TicketLog,
+    parts,  # type: ignore[no-untyped-def]
 ) -> None:
     _, tracker, _ = parts
     tracker.lose_response = True
@@ -91,7 +105,8 @@ async def test_lost_create_response_never_makes_a_second_issue(
 
 
 async def test_validation_error_fails_the_ticket_with_jiras_reason(
-    ticket_log: TicketLog, parts  # type: ignore[no-untyped-def]
+    ticket_log: TicketLog,
+    parts,  # type: ignore[no-untyped-def]
 ) -> None:
     _, tracker, chat = parts
     tracker.failures = [TrackerValidationError("summary: too long", field_errors={"summary": "x"})]

@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 def register(app: AsyncApp, use_cases: UseCases) -> None:
     async def ticket(ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient) -> None:
-        text = (command.get("text") or "").strip()
+        text = blocks.unescape(command.get("text") or "").strip()
         if not text:
             await ack()
             await _open_modal(client, command)
@@ -30,7 +30,7 @@ def register(app: AsyncApp, use_cases: UseCases) -> None:
 
     async def ticket_status(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
-        query = (command.get("text") or "").strip()
+        query = blocks.unescape(command.get("text") or "").strip()
         use_cases.background.spawn(
             _status(use_cases, query, command["user_id"], respond),
             name=f"status-{command['user_id']}",
