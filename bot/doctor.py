@@ -37,21 +37,27 @@ async def check_settings(settings: Settings) -> list[Check]:
     except ConfigError as exc:
         return [Check("settings", False, str(exc))]
     approvers = settings.approvals.approvers
-    detail = f"{len(approvers)} approver(s)" if approvers else "no APPROVERS: every decision is refused"
-    return [Check("settings", True, "all required settings present"),
-            Check("approvers", True, detail, warning=not approvers)]
+    detail = (
+        f"{len(approvers)} approver(s)" if approvers else "no APPROVERS: every decision is refused"
+    )
+    return [
+        Check("settings", True, "all required settings present"),
+        Check("approvers", True, detail, warning=not approvers),
+    ]
 
 
 async def check_database(settings: Settings) -> list[Check]:
-    name = f"database {redacted(settings.database.url)}"
+    name, where = "database", redacted(settings.database.url)
     try:
         engine = create_engine(settings.database.url)
     except ConfigError as exc:
         return [Check(name, False, str(exc))]
     try:
         await migrate.ensure_current(engine)
-        return [Check(name, True, f"reachable, schema at {migrate.head_revision()}")]
-    except (DatabaseBehind, StorageError) as exc:
+        return [Check(name, True, f"{where} reachable, schema at {migrate.head_revision()}")]
+    except DatabaseBehind as exc:
+        return [Check(name, True, f"{exc} (the bot also migrates at start-up)", warning=True)]
+    except StorageError as exc:
         return [Check(name, False, str(exc))]
     finally:
         await engine.dispose()

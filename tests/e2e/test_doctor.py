@@ -1,0 +1,57 @@
+"""`ticketbot doctor` against the emulators: one table row per check, exit 1 on any failure."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+from tests.emulators.jira_server import JiraEmulator
+from tests.emulators.openai_server import OpenAIEmulator
+from tests.emulators.slack_server import SlackEmulator
+
+
+async def doctor(env: dict[str, str], cwd: Path) -> tuple[int, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "doctor", env=env, cwd=cwd,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    output, _ = await process.communicate()
+    assert process.returncode is not None
+    return process.returncode, output.decode()
+
+
+def rows(output: str) -> dict[str, str]:
+    found = {}
+    for line in output.splitlines():
+        status, _, rest = line.partition("  ")
+        if status.strip() in ("ok", "WARN", "FAIL"):
+            found[rest.strip()] = status.strip()
+    return found
+
+
+async def test_all_green_against_the_emulators(
+    bot_env: dict[str, str], slack: SlackEmulator, jira: JiraEmulator, llm: OpenAIEmulator,
+    tmp_path: Path
+) -> None:
+    code, output = await doctor({**bot_env, "LOG_LEVEL": "ERROR"}, tmp_path)
+    assert "FAIL" not in output, output
+    assert code == 0
+    for name in ("settings", "slack bot token", "slack app token", "openai"):
+        assert any(name in row for row in rows(output)), output
+    assert "Incident" in output  # the mapped type the project lacks is reported
+    assert "xoxb-test" not in output and jira.api_token not in output
+
+
+async def test_wrong_tokens_fail_with_what_to_fix(
+    bot_env: dict[str, str], slack: SlackEmulator, jira: JiraEmulator, llm: OpenAIEmulator,
+    tmp_path: Path
+) -> None:
+    env = {**bot_env, "SLACK_BOT_TOKEN": "xoxb-wrong", "JIRA_API_TOKEN": "wrong-token",
+           "OPENAI_API_KEY": "sk-wrong", "LOG_LEVEL": "ERROR"}
+    code, output = await doctor(env, tmp_path)
+    assert code == 1
+    failed = [name for name, status in rows(output).items() if status == "FAIL"]
+    assert any("slack bot token" in name for name in failed), output
+    assert any("jira" in name.lower() for name in failed), output
+    assert "invalid_auth" in output
+    assert "xoxb-wrong" not in output and "wrong-token" not in output
