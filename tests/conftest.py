@@ -13,14 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.db import migrate
 from bot.db.engine import create_engine, session_factory
 from bot.db.repository import TicketLog
+from bot.settings import ENV_NAMES
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-ENV_NAMES_TO_CLEAR = (
-    "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_API_URL", "JIRA_BASE_URL", "JIRA_EMAIL",
-    "JIRA_API_TOKEN", "JIRA_PAT", "JIRA_PROJECT_KEY", "DATABASE_URL", "LLM_BACKENDS",
-    "GGUF_MODEL_PATH", "OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL", "KOBOLDCPP_API_URL",
-    "APPROVERS", "LOG_LEVEL", "LOG_FORMAT", "TICKETBOT_CONFIG",
-)
+ENV_NAMES_TO_CLEAR = (*ENV_NAMES, "TICKETBOT_CONFIG")
 
 
 @pytest.fixture(autouse=True)

@@ -10,8 +10,14 @@ from tests.conftest import PROJECT_ROOT
 
 
 def run_app(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(PROJECT_ROOT / "app.py")], env=env, cwd=cwd,
-                          capture_output=True, text=True, timeout=5)
+    return subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "app.py")],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=5,
+    )
 
 
 def test_without_tokens_exits_2_with_one_line(tmp_path: Path) -> None:

@@ -38,8 +38,9 @@ def test_user_text_cannot_forge_a_log_line(captured: io.StringIO) -> None:
 
 def test_json_format_is_one_object_per_line_with_extras(captured: io.StringIO) -> None:
     configure_logging(LoggingSettings(format="json"), secrets=["s3cr3t-value"], stream=captured)
-    logging.getLogger("bot.x").warning("ticket %s failed: %s", 7, "s3cr3t-value\nnext",
-                                       extra={"ticket_id": 7})
+    logging.getLogger("bot.x").warning(
+        "ticket %s failed: %s", 7, "s3cr3t-value\nnext", extra={"ticket_id": 7}
+    )
     entry = json.loads(captured.getvalue())
     assert entry["level"] == "WARNING" and entry["logger"] == "bot.x"
     assert entry["ticket_id"] == 7

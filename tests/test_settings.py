@@ -8,9 +8,12 @@ from bot.errors import ConfigError
 from bot.settings import DEFAULT_MODEL_PATH, load_settings, require_for_run
 
 RUNNABLE = {
-    "SLACK_BOT_TOKEN": "xoxb-1-test", "SLACK_APP_TOKEN": "xapp-1-test",
-    "JIRA_BASE_URL": "https://example.atlassian.net", "JIRA_PROJECT_KEY": "kan",
-    "JIRA_EMAIL": "bot@example.com", "JIRA_API_TOKEN": "jira-secret-123",
+    "SLACK_BOT_TOKEN": "xoxb-1-test",
+    "SLACK_APP_TOKEN": "xapp-1-test",
+    "JIRA_BASE_URL": "https://example.atlassian.net",
+    "JIRA_PROJECT_KEY": "kan",
+    "JIRA_EMAIL": "bot@example.com",
+    "JIRA_API_TOKEN": "jira-secret-123",
 }
 
 
@@ -35,11 +38,15 @@ def test_shipped_config_file_loads() -> None:
 
 
 def test_environment_beats_dotenv_beats_config(tmp_path: Path) -> None:
-    config = write(tmp_path / "c.yml", "logging: {level: ERROR}\njira: {project_key: AAA}\n"
-                   "database: {url: 'sqlite+aiosqlite:///from-config.db'}\n")
+    config = write(
+        tmp_path / "c.yml",
+        "logging: {level: ERROR}\njira: {project_key: AAA}\n"
+        "database: {url: 'sqlite+aiosqlite:///from-config.db'}\n",
+    )
     dotenv = write(tmp_path / ".env", "JIRA_PROJECT_KEY=BBB\nLOG_LEVEL=warning\n")
-    settings = load_settings({"TICKETBOT_CONFIG": str(config), "LOG_LEVEL": "debug"},
-                             env_file=dotenv)
+    settings = load_settings(
+        {"TICKETBOT_CONFIG": str(config), "LOG_LEVEL": "debug"}, env_file=dotenv
+    )
     assert settings.logging.level == "DEBUG"
     assert settings.jira.project_key == "BBB"
     assert settings.database.url.endswith("from-config.db")
@@ -95,9 +102,13 @@ def test_unknown_key_in_config_is_rejected(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("missing", "expected"),
-    [("SLACK_BOT_TOKEN", "SLACK_BOT_TOKEN"), ("SLACK_APP_TOKEN", "SLACK_APP_TOKEN"),
-     ("JIRA_PROJECT_KEY", "JIRA_PROJECT_KEY"), ("JIRA_API_TOKEN", "JIRA_API_TOKEN"),
-     ("JIRA_EMAIL", "JIRA_EMAIL")],
+    [
+        ("SLACK_BOT_TOKEN", "SLACK_BOT_TOKEN"),
+        ("SLACK_APP_TOKEN", "SLACK_APP_TOKEN"),
+        ("JIRA_PROJECT_KEY", "JIRA_PROJECT_KEY"),
+        ("JIRA_API_TOKEN", "JIRA_API_TOKEN"),
+        ("JIRA_EMAIL", "JIRA_EMAIL"),
+    ],
 )
 def test_require_for_run_names_the_first_missing_setting(
     tmp_path: Path, missing: str, expected: str
