@@ -2,38 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
-from collections.abc import Callable, Coroutine
-from typing import Any, NoReturn, TypeVar
 
 import click
 
-from bot import __version__, messages
+from bot import __version__
+from bot.cli_support import fail, run_async, settings_or_exit
 from bot.db import migrate
 from bot.db.engine import create_engine, redacted
 from bot.doctor import CheckFunction, check_database, check_settings, render_table, run_checks
 from bot.errors import ConfigError, StorageError
-from bot.settings import Settings, load_settings
-
-T = TypeVar("T")
-EXIT_CONFIG = 2
-
-
-def fail(message: str, code: int = 1) -> NoReturn:
-    click.echo(message, err=True)
-    sys.exit(code)
-
-
-def settings_or_exit() -> Settings:
-    try:
-        return load_settings()
-    except ConfigError as exc:
-        fail(f"{messages.CONFIG_ERROR_PREFIX} {exc}", EXIT_CONFIG)
-
-
-def run_async(factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    return asyncio.run(factory())
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -110,6 +88,16 @@ def doctor() -> None:
     click.echo(f"\n{len(rows) - len(failed)} passed, {len(failed)} failed")
     sys.exit(1 if failed else 0)
 
+
+def _register_subcommands() -> None:
+    from bot.classify.commands import classify_command, eval_command
+    from bot.tickets_cli import tickets
+
+    for command in (tickets, classify_command, eval_command):
+        main.add_command(command)
+
+
+_register_subcommands()
 
 if __name__ == "__main__":
     main()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -148,6 +148,72 @@ class TicketLog:
         async with self._sessions.begin() as session:
             await session.execute(statement)
 
+    async def claim(self, ticket_id: int, owner: str, ttl: timedelta) -> bool:
+        """Take (or extend) the lease on a ticket; False while another worker holds it."""
+        now = utcnow()
+        free = (
+            Ticket.lease_owner.is_(None)
+            | (Ticket.lease_owner == owner)
+            | (Ticket.lease_expires_at < now)
+        )
+        statement = (
+            update(Ticket)
+            .where(Ticket.id == ticket_id, free)
+            .values(lease_owner=owner, lease_expires_at=now + ttl)
+        )
+        async with self._sessions.begin() as session:
+            claimed = (await session.execute(statement)).rowcount == 1
+        return claimed
+
+    async def release(self, ticket_id: int, owner: str) -> None:
+        statement = (
+            update(Ticket)
+            .where(Ticket.id == ticket_id, Ticket.lease_owner == owner)
+            .values(lease_owner=None, lease_expires_at=None)
+        )
+        async with self._sessions.begin() as session:
+            await session.execute(statement)
+
+    async def lease_owners(self) -> Sequence[str]:
+        statement = select(Ticket.lease_owner).where(Ticket.lease_owner.is_not(None)).distinct()
+        async with self._sessions() as session:
+            return [owner for owner in (await session.execute(statement)).scalars() if owner]
+
+    async def break_leases(self, owner: str) -> int:
+        """Free every lease of ``owner`` (a process known to be dead)."""
+        statement = (
+            update(Ticket)
+            .where(Ticket.lease_owner == owner)
+            .values(lease_owner=None, lease_expires_at=None)
+        )
+        async with self._sessions.begin() as session:
+            count: int = (await session.execute(statement)).rowcount
+        return count
+
+    async def retry_failed(self, ticket_id: int, actor: str) -> Ticket:
+        """Put a failed ticket back where it stopped, with a fresh attempt budget."""
+        ticket = await self.get(ticket_id)
+        if ticket is None:
+            raise StorageError(f"ticket {ticket_id} does not exist")
+        resume_at = _resume_state(ticket)
+        return await self.advance(
+            ticket_id,
+            expected={TicketState.FAILED},
+            to=resume_at,
+            event="retry_requested",
+            actor=actor,
+            attempts=0,
+            last_error=None,
+            details={"resume_at": resume_at.value},
+        )
+
+    async def listing(self, state: TicketState | None = None, limit: int = 50) -> Sequence[Ticket]:
+        statement = select(Ticket).order_by(Ticket.id.desc()).limit(limit)
+        if state is not None:
+            statement = statement.where(Ticket.state == state)
+        async with self._sessions() as session:
+            return (await session.execute(statement)).scalars().all()
+
     async def record_failure(
         self, ticket_id: int, error: str, *, retry_at: datetime | None, give_up: bool = False
     ) -> Ticket:
@@ -237,6 +303,7 @@ class TicketLog:
                 Ticket.state.in_([TicketState.RECEIVED, TicketState.CLASSIFIED, TicketState.FILED])
             )
             .where((Ticket.next_attempt_at.is_(None)) | (Ticket.next_attempt_at <= now))
+            .where((Ticket.lease_owner.is_(None)) | (Ticket.lease_expires_at < now))
             .order_by(Ticket.id)
             .limit(limit)
         )
@@ -247,6 +314,14 @@ class TicketLog:
         async with self._sessions() as session:
             result: Ticket | None = (await session.execute(statement)).scalar_one_or_none()
             return result
+
+
+def _resume_state(ticket: Ticket) -> TicketState:
+    if ticket.label is None:
+        return TicketState.RECEIVED
+    if ticket.jira_key is None:
+        return TicketState.CLASSIFIED
+    return TicketState.FILED
 
 
 def _event(ticket_id: int | None, actor: str, event: str, details: dict[str, Any]) -> TicketEvent:

@@ -24,6 +24,7 @@ from bot.errors import TicketbotError, TrackerConfigError, TrackerError, Transie
 from bot.labels import parse_label
 from bot.settings import PipelineSettings
 from bot.tracker.models import NewIssue
+from bot.triage.leases import LEASE_TTL, new_owner
 from bot.triage.ports import Chat, IssueTracker, Person, TicketClassifier
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,9 @@ class TicketPipeline:
         tracker: IssueTracker,
         chat: Chat,
         settings: PipelineSettings,
+        owner: str | None = None,
     ) -> None:
+        self.owner = owner or new_owner()
         self._tickets = tickets
         self._classifier = classifier
         self._tracker = tracker
@@ -47,7 +50,19 @@ class TicketPipeline:
         self._settings = settings
 
     async def run(self, ticket_id: int) -> Ticket | None:
-        """Advance the ticket as far as it will go now; return it as it stands."""
+        """Advance the ticket as far as it will go now; return it as it stands.
+
+        Returns None without doing anything while another worker holds the ticket's lease.
+        """
+        if not await self._tickets.claim(ticket_id, self.owner, LEASE_TTL):
+            log.info("ticket %s is being processed elsewhere", ticket_id)
+            return None
+        try:
+            return await self._advance(ticket_id)
+        finally:
+            await self._tickets.release(ticket_id, self.owner)
+
+    async def _advance(self, ticket_id: int) -> Ticket | None:
         ticket = await self._tickets.get(ticket_id)
         if ticket is None:
             log.error("ticket %s does not exist", ticket_id)
@@ -55,6 +70,7 @@ class TicketPipeline:
         try:
             while ticket.state in ACTIVE_STATES:
                 ticket = await self._step(ticket)
+                await self._tickets.claim(ticket_id, self.owner, LEASE_TTL)
         except StaleState:
             log.info("ticket %s was moved by another worker", ticket_id)
             return await self._tickets.get(ticket_id)

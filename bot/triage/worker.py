@@ -13,6 +13,7 @@ import logging
 
 from bot.db.repository import TicketLog
 from bot.settings import PipelineSettings
+from bot.triage.leases import break_dead_local_leases
 from bot.triage.pipeline import TicketPipeline
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,12 @@ class TicketWorker:
     def start(self) -> None:
         self._resumer = asyncio.create_task(self._resume_forever(), name="ticket-resumer")
 
+    async def _free_crashed_leases(self) -> None:
+        try:
+            await break_dead_local_leases(self._tickets, self._pipeline.owner)
+        except Exception:
+            log.exception("could not free the leases of crashed processes")
+
     async def resume_unfinished(self) -> int:
         """Submit every ticket left mid-way whose retry time has come; return how many."""
         started = 0
@@ -64,6 +71,7 @@ class TicketWorker:
         return started
 
     async def _resume_forever(self) -> None:
+        await self._free_crashed_leases()
         while True:
             try:
                 await self.resume_unfinished()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 
@@ -163,3 +164,47 @@ async def test_audit_events_keep_json_details(ticket_log: TicketLog) -> None:
     await ticket_log.add_event(ticket.id, "U7", "approve_refused", {"reason": "not an approver"})
     events = await ticket_log.events(ticket.id)
     assert events[-1].details == {"reason": "not an approver"}
+
+
+async def test_lease_is_exclusive_until_released_or_expired(ticket_log: TicketLog) -> None:
+    ticket, _ = await ticket_log.record_request(request())
+    ttl = timedelta(minutes=2)
+    assert await ticket_log.claim(ticket.id, "host:1:a", ttl)
+    assert await ticket_log.claim(ticket.id, "host:1:a", ttl)  # renewing is fine
+    assert not await ticket_log.claim(ticket.id, "host:2:b", ttl)
+    assert await ticket_log.unfinished() == []  # leased tickets are not offered to resume
+    await ticket_log.release(ticket.id, "host:1:a")
+    assert await ticket_log.claim(ticket.id, "host:2:b", timedelta(seconds=-1))
+    assert await ticket_log.claim(ticket.id, "host:1:a", ttl)  # the other lease expired
+
+
+async def test_racing_claims_have_one_winner(ticket_log: TicketLog) -> None:
+    ticket, _ = await ticket_log.record_request(request())
+    results = await asyncio.gather(
+        *(ticket_log.claim(ticket.id, f"h:{n}:x", timedelta(minutes=1)) for n in range(6))
+    )
+    assert results.count(True) == 1
+
+
+async def test_break_leases_frees_a_dead_owners_tickets(ticket_log: TicketLog) -> None:
+    ticket, _ = await ticket_log.record_request(request())
+    await ticket_log.claim(ticket.id, "h:999999:x", timedelta(minutes=2))
+    assert await ticket_log.lease_owners() == ["h:999999:x"]
+    assert await ticket_log.break_leases("h:999999:x") == 1
+    assert [t.id for t in await ticket_log.unfinished()] == [ticket.id]
+
+
+async def test_retry_failed_resumes_where_it_stopped(ticket_log: TicketLog) -> None:
+    ticket, _ = await ticket_log.record_request(request())
+    await ticket_log.advance(
+        ticket.id, expected={TicketState.RECEIVED}, to=TicketState.CLASSIFIED, label="Bug"
+    )
+    await ticket_log.record_failure(ticket.id, "Jira said no", retry_at=None, give_up=True)
+    retried = await ticket_log.retry_failed(ticket.id, actor="cli")
+    assert (retried.state, retried.attempts, retried.last_error) == (
+        TicketState.CLASSIFIED,
+        0,
+        None,
+    )
+    with pytest.raises(StaleState):
+        await ticket_log.retry_failed(ticket.id, actor="cli")

@@ -1,0 +1,109 @@
+"""`ticketbot tickets`: list, show (with the audit trail) and retry tickets in the log."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import click
+
+from bot.cli_support import fail, run_async, settings_or_exit
+from bot.db.engine import create_engine, session_factory
+from bot.db.models import Ticket, TicketState
+from bot.db.repository import StaleState, TicketLog
+from bot.errors import StorageError
+from bot.settings import Settings
+
+T = TypeVar("T")
+
+
+async def _with_log(settings: Settings, work: Callable[[TicketLog], Awaitable[T]]) -> T:
+    engine = create_engine(settings.database.url)
+    try:
+        return await work(TicketLog(session_factory(engine)))
+    finally:
+        await engine.dispose()
+
+
+def _line(ticket: Ticket) -> str:
+    first_line = ticket.text.splitlines()[0] if ticket.text else ""
+    return (
+        f"#{ticket.id:<5} {ticket.state.value:<10} {ticket.jira_key or '-':<10} "
+        f"{ticket.label or '-':<15} {ticket.created_at:%Y-%m-%d %H:%M}  {first_line[:60]!r}"
+    )
+
+
+@click.group()
+def tickets() -> None:
+    """Inspect the ticket log and retry failed tickets."""
+
+
+@tickets.command("list")
+@click.option("--state", type=click.Choice([s.value for s in TicketState]), default=None)
+@click.option("--limit", type=int, default=50, show_default=True)
+def list_tickets(state: str | None, limit: int) -> None:
+    """The newest tickets, optionally only those in one state."""
+    settings = settings_or_exit()
+    wanted = TicketState(state) if state else None
+    rows = run_async(lambda: _with_log(settings, lambda log: log.listing(wanted, limit)))
+    for ticket in rows:
+        click.echo(_line(ticket))
+    if not rows:
+        click.echo("no tickets")
+
+
+@tickets.command("show")
+@click.argument("ticket_id", type=int)
+def show_ticket(ticket_id: int) -> None:
+    """One ticket with its audit trail (who did what, when)."""
+    settings = settings_or_exit()
+
+    async def load(log: TicketLog) -> tuple[Ticket | None, list[str]]:
+        ticket = await log.get(ticket_id)
+        events = [
+            f"{e.created_at:%Y-%m-%d %H:%M:%S}  {e.actor:<12} {e.event:<18} "
+            f"{json.dumps(e.details, ensure_ascii=False)}"
+            for e in await log.events(ticket_id)
+        ]
+        return ticket, events
+
+    ticket, events = run_async(lambda: _with_log(settings, load))
+    if ticket is None:
+        fail(f"ticketbot: no ticket #{ticket_id}")
+    click.echo(_line(ticket))
+    for name in (
+        "requester_id",
+        "slack_channel_id",
+        "label",
+        "confidence",
+        "classified_by",
+        "jira_url",
+        "decision",
+        "decided_by",
+        "decided_at",
+        "attempts",
+        "last_error",
+    ):
+        click.echo(f"  {name:<17} {getattr(ticket, name)}")
+    click.echo("  audit trail:")
+    for line in events:
+        click.echo(f"    {line}")
+
+
+@tickets.command("retry")
+@click.argument("ticket_id", type=int)
+def retry_ticket(ticket_id: int) -> None:
+    """Put a failed ticket back in the queue; the running bot picks it up within seconds."""
+    settings = settings_or_exit()
+    try:
+        ticket = run_async(
+            lambda: _with_log(settings, lambda log: log.retry_failed(ticket_id, "cli"))
+        )
+    except StaleState:
+        fail(f"ticketbot: ticket #{ticket_id} has not failed; nothing to retry")
+    except StorageError as exc:
+        fail(f"ticketbot: {exc}")
+    click.echo(f"ticket #{ticket_id} will be retried from {ticket.state.value}")
+    sys.exit(0)
