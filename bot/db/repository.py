@@ -10,7 +10,7 @@ import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -138,12 +138,15 @@ class TicketLog:
         log.info("ticket %s is now %s", ticket_id, to.value)
         return ticket
 
-    async def mark_jira_create_started(self, ticket_id: int) -> None:
-        """Note that a Jira create is about to be sent: any later attempt must search first."""
+    async def mark_started(
+        self, ticket_id: int, step: Literal["jira_create", "slack_post"]
+    ) -> None:
+        """Note that a non-idempotent call is about to be sent: a later attempt must look first."""
+        column = {"jira_create": "jira_create_started_at", "slack_post": "slack_post_started_at"}
         statement = (
             update(Ticket)
             .where(Ticket.id == ticket_id)
-            .values(jira_create_started_at=utcnow(), updated_at=utcnow())
+            .values({column[step]: utcnow(), "updated_at": utcnow()})
         )
         async with self._sessions.begin() as session:
             await session.execute(statement)
@@ -160,10 +163,10 @@ class TicketLog:
             update(Ticket)
             .where(Ticket.id == ticket_id, free)
             .values(lease_owner=owner, lease_expires_at=now + ttl)
+            .returning(Ticket.id)
         )
         async with self._sessions.begin() as session:
-            claimed = (await session.execute(statement)).rowcount == 1
-        return claimed
+            return (await session.execute(statement)).first() is not None
 
     async def release(self, ticket_id: int, owner: str) -> None:
         statement = (
@@ -185,10 +188,10 @@ class TicketLog:
             update(Ticket)
             .where(Ticket.lease_owner == owner)
             .values(lease_owner=None, lease_expires_at=None)
+            .returning(Ticket.id)
         )
         async with self._sessions.begin() as session:
-            count: int = (await session.execute(statement)).rowcount
-        return count
+            return len((await session.execute(statement)).all())
 
     async def retry_failed(self, ticket_id: int, actor: str) -> Ticket:
         """Put a failed ticket back where it stopped, with a fresh attempt budget."""

@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 CANNOT_POST_HERE = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 RESPONSE_URL_LIFETIME = timedelta(minutes=25)  # Slack honours them for 30 minutes
+POST_EVENT_TYPE = "ticketbot_ticket"
+FIND_POST_SLACK = timedelta(seconds=30)  # clock skew between us and Slack
 
 
 class SlackChat:
@@ -40,12 +42,22 @@ class SlackChat:
             self._people[user_id] = _person(response["user"])
         return self._people[user_id]
 
-    async def post_ticket(self, ticket: Ticket) -> Posted:
+    async def post_ticket(self, ticket: Ticket, *, maybe_posted: bool = False) -> Posted:
+        if maybe_posted:
+            earlier = await self._find_post(ticket)
+            if earlier is not None:
+                log.info(
+                    "ticket %s: already posted as %s; not posting again", ticket.id, earlier.ts
+                )
+                return earlier
         message = blocks.ticket_message(ticket)
         try:
             response = await _call(
                 lambda: self._client.chat_postMessage(
-                    channel=ticket.slack_channel_id, unfurl_links=False, **message
+                    channel=ticket.slack_channel_id,
+                    unfurl_links=False,
+                    metadata=_metadata(ticket),
+                    **message,
                 )
             )
         except ChatError as exc:
@@ -60,6 +72,28 @@ class SlackChat:
             )
             return await self._post_to_requester(ticket)
         return Posted(channel_id=response["channel"], ts=response["ts"])
+
+    async def _find_post(self, ticket: Ticket) -> Posted | None:
+        """The message an interrupted attempt may have posted, found by its metadata."""
+        since = (ticket.slack_post_started_at or ticket.created_at) - FIND_POST_SLACK
+        try:
+            response = await _call(
+                lambda: self._client.conversations_history(
+                    channel=ticket.slack_channel_id,
+                    oldest=f"{since.timestamp():.6f}",
+                    include_all_metadata=True,
+                    limit=200,
+                )
+            )
+        except ChatUnavailable:
+            raise
+        except ChatError as exc:
+            log.info("ticket %s: cannot look for an earlier post (%s)", ticket.id, exc.code)
+            return None
+        for message in response.get("messages") or []:
+            if message.get("metadata") == _metadata(ticket):
+                return Posted(channel_id=ticket.slack_channel_id, ts=str(message["ts"]))
+        return None
 
     async def _post_to_requester(self, ticket: Ticket) -> Posted:
         note = messages.NOT_IN_CHANNEL.format(url=ticket.jira_url, key=ticket.jira_key)
@@ -111,6 +145,10 @@ class SlackChat:
             log.info("response_url failed: %s", type(exc).__name__)
             return False
         return response.status_code == 200
+
+
+def _metadata(ticket: Ticket) -> dict[str, Any]:
+    return {"event_type": POST_EVENT_TYPE, "event_payload": {"ticket_id": ticket.id}}
 
 
 def _person(user: dict[str, Any]) -> Person:

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import yaml
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.doctor import Check
-from bot.settings import Settings
+from bot.settings import PROJECT_ROOT, Settings
 
-REQUIRED_SCOPES = frozenset({"commands", "chat:write", "users:read", "users:read.email"})
+MANIFEST = PROJECT_ROOT / "manifest.yml"
+
+
+def required_scopes() -> frozenset[str]:
+    """The bot scopes manifest.yml asks for: the app needs every one of them."""
+    manifest = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
+    return frozenset(manifest["oauth_config"]["scopes"]["bot"])
 
 
 async def check_slack(settings: Settings) -> list[Check]:
@@ -27,7 +34,7 @@ async def _bot_token(client: AsyncWebClient) -> Check:
     except Exception as exc:
         return Check("slack bot token", False, f"Slack unreachable: {type(exc).__name__}")
     granted = {s.strip() for s in (response.headers.get("x-oauth-scopes") or "").split(",")}
-    missing = sorted(REQUIRED_SCOPES - granted)
+    missing = sorted(required_scopes() - granted)
     who = f"{response.get('user')} in {response.get('team')}"
     if missing:
         return Check(

@@ -114,7 +114,7 @@ class TicketPipeline:
         person = await self._requester(ticket)
         retrying = ticket.jira_create_started_at is not None
         if not retrying:
-            await self._tickets.mark_jira_create_started(ticket.id)
+            await self._tickets.mark_started(ticket.id, "jira_create")
         label = parse_label(ticket.label or "") or "Task"
         new = NewIssue(
             ticket_id=ticket.id,
@@ -135,7 +135,10 @@ class TicketPipeline:
         )
 
     async def _post(self, ticket: Ticket) -> Ticket:
-        posted = await self._chat.post_ticket(ticket)
+        maybe_posted = ticket.slack_post_started_at is not None
+        if not maybe_posted:
+            await self._tickets.mark_started(ticket.id, "slack_post")
+        posted = await self._chat.post_ticket(ticket, maybe_posted=maybe_posted)
         return await self._tickets.advance(
             ticket.id,
             expected={TicketState.FILED},

@@ -68,6 +68,7 @@ def upgrade() -> None:
         sa.Column("jira_key", sa.String(length=64), nullable=True),
         sa.Column("jira_url", sa.Text(), nullable=True),
         sa.Column("jira_create_started_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("slack_post_started_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("message_channel_id", sa.String(length=32), nullable=True),
         sa.Column("message_ts", sa.String(length=32), nullable=True),
         sa.Column(

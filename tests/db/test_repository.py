@@ -208,3 +208,9 @@ async def test_retry_failed_resumes_where_it_stopped(ticket_log: TicketLog) -> N
     )
     with pytest.raises(StaleState):
         await ticket_log.retry_failed(ticket.id, actor="cli")
+
+
+async def test_times_come_back_timezone_aware(ticket_log: TicketLog) -> None:
+    ticket, _ = await ticket_log.record_request(request())
+    stored = await ticket_log.get(ticket.id)
+    assert stored is not None and stored.created_at.utcoffset() == timedelta(0)

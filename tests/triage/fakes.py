@@ -87,7 +87,7 @@ class FakeChat:
     async def person(self, user_id: str) -> Person:
         return Person(user_id, f"name-{user_id}", f"{user_id.lower()}@example.com")
 
-    async def post_ticket(self, ticket: Ticket) -> Posted:
+    async def post_ticket(self, ticket: Ticket, *, maybe_posted: bool = False) -> Posted:
         self.posts.append(ticket.id)
         return Posted("C1", f"1.{ticket.id:06d}")
 
