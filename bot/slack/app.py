@@ -51,6 +51,7 @@ class SlackBot:
                 background=self.background,
             ),
         )
+        self._services = services
         self._grace = settings.pipeline.shutdown_grace_s
         self._handler = AsyncSocketModeHandler(
             self.app, settings.slack.app_token.get_secret_value()
@@ -59,6 +60,7 @@ class SlackBot:
     async def start(self) -> None:
         await self._handler.connect_async()  # type: ignore[no-untyped-call]
         log.info("connected to Slack over Socket Mode")
+        self._services.classifier.start()
         self.worker.start()
 
     async def stop(self) -> None:

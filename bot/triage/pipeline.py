@@ -95,7 +95,7 @@ class TicketPipeline:
         if chosen is not None:
             label, confidence, backend, triage = chosen, 1.0, "requester", False
         else:
-            result = await self._classifier.classify(ticket.text)
+            result = await self._classifier.classify(ticket.text, ticket_id=str(ticket.id))
             label, confidence, backend = result.label, result.confidence, result.backend
             triage = result.needs_triage
         log.info("ticket %s classified %s (%.2f) by %s", ticket.id, label, confidence, backend)

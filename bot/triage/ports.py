@@ -32,7 +32,9 @@ class Posted:
 
 
 class TicketClassifier(Protocol):
-    async def classify(self, text: str, examples: Sequence[Example] = ()) -> Classification: ...
+    async def classify(
+        self, text: str, examples: Sequence[Example] = (), *, ticket_id: str = "-"
+    ) -> Classification: ...
 
 
 class IssueTracker(Protocol):

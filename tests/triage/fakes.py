@@ -22,7 +22,9 @@ class FakeClassifier:
     label: Label = "Bug"
     calls: int = 0
 
-    async def classify(self, text: str, examples: Sequence[Example] = ()) -> Classification:
+    async def classify(
+        self, text: str, examples: Sequence[Example] = (), *, ticket_id: str = "-"
+    ) -> Classification:
         self.calls += 1
         return Classification(self.label, 0.8, "fake", 1.0)
 
