@@ -120,7 +120,7 @@ STATUS_FAILED: Final = "Jira refused the lookup: {reason}"
 STATUS_LINE: Final = "*Status:* {status}   *Assignee:* {assignee}   *Priority:* {priority}"
 STATUS_UPDATED: Final = "Last updated {updated}"
 UNASSIGNED: Final = "Unassigned"
-NO_RECENT: Final = "You have not filed any tickets yet. Try `/ticket <what do you need?>`."
+NO_RECENT: Final = "You have not filed any tickets yet. Try `/ticket` followed by what you need."
 RECENT_HEADER: Final = "Your recent tickets:"
 RECENT_NOT_FILED: Final = "not filed yet ({state})"
 

@@ -1,4 +1,1 @@
-"""A Slack emulator (Web API, Socket Mode, response_url) for end-to-end tests.
-
-Import it as `from tests.emulators.slack_server import SlackEmulator`.
-"""
+"""Moved to `bot.sandbox.slack`; kept so `tests.emulators.slack.model` stays importable."""

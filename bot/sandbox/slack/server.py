@@ -35,8 +35,8 @@ from .state import SlackError, SlackState
 from .web_api import WebApi
 
 T = TypeVar("T")
-DEFAULT_BOT_TOKEN = "xoxb-test"
-DEFAULT_APP_TOKEN = "xapp-test"
+DEFAULT_BOT_TOKEN = "xoxb-test"  # noqa: S105 - emulator default
+DEFAULT_APP_TOKEN = "xapp-test"  # noqa: S105 - emulator default
 
 
 class SlackEmulator:

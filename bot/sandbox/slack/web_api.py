@@ -21,6 +21,7 @@ from .model import (
     TEAM_ID,
     TEAM_NAME,
     ApiCall,
+    Channel,
     ViewRecord,
 )
 from .state import SlackError, SlackState
@@ -132,6 +133,7 @@ class WebApi:
             "conversations.join": self.conversations_join,
             "conversations.open": self.conversations_open,
             "conversations.replies": self.conversations_replies,
+            "conversations.history": self.conversations_history,
         }
 
     # -- plumbing ------------------------------------------------------------
@@ -179,9 +181,9 @@ class WebApi:
 
     @staticmethod
     def _check_token(method: str, token_kind: str) -> None:
-        if token_kind == "none":
+        if token_kind == "none":  # noqa: S105 - a token kind, not a token
             raise SlackError("not_authed")
-        if token_kind == "unknown":
+        if token_kind == "unknown":  # noqa: S105 - a token kind, not a token
             raise SlackError("invalid_auth")
         wanted = "app" if method in APP_TOKEN_METHODS else "bot"
         if token_kind != wanted:
@@ -213,6 +215,8 @@ class WebApi:
         text, blocks = _text_and_blocks(args)
         thread_ts = args.get("thread_ts") or None
         message = self.state.post(channel, text, blocks, thread_ts=thread_ts)
+        if isinstance(args.get("metadata"), dict):
+            message.metadata = args["metadata"]
         return {"channel": channel.id, "ts": message.ts, "message": message.to_api()}
 
     def chat_post_ephemeral(self, args: JSON) -> JSON:
@@ -322,10 +326,33 @@ class WebApi:
         channel = self.state.im_with(self.state.user(users[0]).id)
         return {"channel": {"id": channel.id}}
 
-    def conversations_replies(self, args: JSON) -> JSON:
+    def conversations_history(self, args: JSON) -> JSON:
+        """Top-level messages newest first; metadata only with include_all_metadata."""
+        channel = self._readable_channel(args)
+        oldest = float(args.get("oldest") or 0)
+        limit = int(args.get("limit") or 100)
+        with_metadata = str(args.get("include_all_metadata")).lower() in ("1", "true")
+        found = [
+            m
+            for m in reversed(self.state.messages.get(channel.id, []))
+            if m.thread_ts in (None, m.ts) and not m.deleted and float(m.ts) >= oldest
+        ]
+        shown = []
+        for message in found[:limit]:
+            data = message.to_api()
+            if not with_metadata:
+                data.pop("metadata", None)
+            shown.append(data)
+        return {"messages": shown, "has_more": len(found) > limit}
+
+    def _readable_channel(self, args: JSON) -> Channel:
         channel = self.state.visible_channel(args.get("channel"))
         scope = {"public": "channels:history", "private": "groups:history", "im": "im:history"}
         self.state.require_scope(scope[channel.kind])
+        return channel
+
+    def conversations_replies(self, args: JSON) -> JSON:
+        channel = self._readable_channel(args)
         parent = self.state.message(channel.id, args.get("ts"))
         thread = [parent] + [
             m

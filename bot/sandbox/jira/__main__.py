@@ -1,0 +1,3 @@
+from bot.sandbox.jira.standalone import main
+
+main()

@@ -1,0 +1,3 @@
+from bot.sandbox.slack.standalone import main
+
+main()
