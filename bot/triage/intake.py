@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.db.models import Ticket
 from bot.db.repository import NewRequest, TicketLog
 from bot.triage.worker import TicketWorker
 
 log = logging.getLogger(__name__)
+
+
+def _without_nul(text: str | None) -> str | None:
+    return None if text is None else text.replace("\x00", "")
+
+
+def _storable(request: NewRequest) -> NewRequest:
+    """PostgreSQL text cannot hold NUL; nothing a person means is lost by dropping it."""
+    return replace(
+        request,
+        text=_without_nul(request.text) or "",
+        summary_override=_without_nul(request.summary_override),
+        requester_name=_without_nul(request.requester_name),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +41,7 @@ class Intake:
 
     async def receive(self, request: NewRequest) -> Receipt:
         """Record the request (StorageError if the log is down) and start processing it."""
+        request = _storable(request)
         ahead = self._worker.backlog
         ticket, created = await self._tickets.record_request(request)
         if created:

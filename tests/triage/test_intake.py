@@ -38,3 +38,13 @@ async def test_backlog_beyond_concurrency_is_reported_as_queued(ticket_log: Tick
     classifier.release.set()
     await worker.stop()
     assert classifier.calls == 5
+
+
+async def test_nul_bytes_are_dropped_before_storing(ticket_log: TicketLog) -> None:
+    settings = PipelineSettings()
+    pipeline = TicketPipeline(ticket_log, FakeClassifier(), FakeTracker(), FakeChat(), settings)
+    worker = TicketWorker(pipeline, ticket_log, settings)
+    receipt = await Intake(ticket_log, worker, 1).receive(
+        NewRequest("k", TicketSource.SLASH_COMMAND, "C1", "U1", "bad\x00byte"))
+    await worker.stop()
+    assert receipt.ticket.text == "badbyte"
