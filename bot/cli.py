@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Awaitable, Callable
 
 import click
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import __version__
-from bot.cli_support import fail, run_async, settings_or_exit
+from bot.cli_support import T, fail, run_async, settings_or_exit, with_engine
 from bot.db import migrate
-from bot.db.engine import create_engine, redacted
+from bot.db.engine import redacted
 from bot.doctor import CheckFunction, check_database, check_settings, render_table, run_checks
 from bot.errors import ConfigError, StorageError
+from bot.settings import Settings
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -37,38 +40,23 @@ def db() -> None:
 def db_upgrade() -> None:
     """Apply every pending migration."""
     settings = settings_or_exit()
-
-    async def upgrade() -> str:
-        engine = create_engine(settings.database.url)
-        try:
-            return await migrate.upgrade(engine)
-        finally:
-            await engine.dispose()
-
-    try:
-        revision = run_async(upgrade)
-    except (StorageError, ConfigError) as exc:
-        fail(f"ticketbot: {exc}")
+    revision = _on_database(settings, migrate.upgrade)
     click.echo(f"database {redacted(settings.database.url)} is at revision {revision}")
 
 
 @db.command("current")
 def db_current() -> None:
     """Show the database's revision and the one this version needs."""
-    settings = settings_or_exit()
+    revision = _on_database(settings_or_exit(), migrate.current_revision)
+    click.echo(f"current: {revision or 'empty'}  head: {migrate.head_revision()}")
 
-    async def current() -> str | None:
-        engine = create_engine(settings.database.url)
-        try:
-            return await migrate.current_revision(engine)
-        finally:
-            await engine.dispose()
 
+def _on_database(settings: Settings, work: Callable[[AsyncEngine], Awaitable[T]]) -> T:
+    """Run ``work`` on a fresh engine; a database error ends the command with one line."""
     try:
-        revision = run_async(current)
+        return run_async(lambda: with_engine(settings, work))
     except (StorageError, ConfigError) as exc:
         fail(f"ticketbot: {exc}")
-    click.echo(f"current: {revision or 'empty'}  head: {migrate.head_revision()}")
 
 
 def doctor_checks() -> list[CheckFunction]:

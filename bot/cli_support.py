@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, NoReturn, TypeVar
 
 import click
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import messages
+from bot.db.engine import create_engine
 from bot.errors import ConfigError
 from bot.settings import Settings, load_settings
 
@@ -27,6 +29,14 @@ def settings_or_exit() -> Settings:
         return load_settings()
     except ConfigError as exc:
         fail(f"{messages.CONFIG_ERROR_PREFIX} {exc}", EXIT_CONFIG)
+
+
+async def with_engine(settings: Settings, work: Callable[[AsyncEngine], Awaitable[T]]) -> T:
+    engine = create_engine(settings.database.url)
+    try:
+        return await work(engine)
+    finally:
+        await engine.dispose()
 
 
 def run_async(factory: Callable[[], Coroutine[Any, Any, T]]) -> T:

@@ -9,8 +9,8 @@ from typing import TypeVar
 
 import click
 
-from bot.cli_support import fail, run_async, settings_or_exit
-from bot.db.engine import create_engine, session_factory
+from bot.cli_support import fail, run_async, settings_or_exit, with_engine
+from bot.db.engine import session_factory
 from bot.db.models import Ticket, TicketState
 from bot.db.repository import StaleState, TicketLog
 from bot.errors import StorageError
@@ -20,11 +20,7 @@ T = TypeVar("T")
 
 
 async def _with_log(settings: Settings, work: Callable[[TicketLog], Awaitable[T]]) -> T:
-    engine = create_engine(settings.database.url)
-    try:
-        return await work(TicketLog(session_factory(engine)))
-    finally:
-        await engine.dispose()
+    return await with_engine(settings, lambda engine: work(TicketLog(session_factory(engine))))
 
 
 def _line(ticket: Ticket) -> str:

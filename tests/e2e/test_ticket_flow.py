@@ -7,7 +7,7 @@ from pathlib import Path
 from bot.db.models import TicketState
 from tests.e2e.harness import BotProcess, read_tickets
 from tests.emulators.jira_server import JiraEmulator
-from tests.emulators.slack.model import StoredMessage
+from tests.emulators.slack_server import StoredMessage
 from tests.emulators.slack_server import SlackEmulator
 
 ACK_BUDGET_S = 3.0  # Slack's limit; the measured latency is reported, not asserted tighter

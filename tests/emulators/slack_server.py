@@ -7,49 +7,8 @@ Standalone: `python -m tests.emulators.slack_server --port 8765` (or `python -m 
 
 from __future__ import annotations
 
-from bot.sandbox.slack import (
-    APP_ID,
-    BOT_ID,
-    BOT_USER_ID,
-    DEFAULT_SCOPES,
-    TEAM_ID,
-    Ack,
-    ApiCall,
-    Channel,
-    Envelope,
-    EphemeralMessage,
-    FaultPlan,
-    ResponseUrlPost,
-    SlackEmulator,
-    StoredMessage,
-    User,
-    ViewRecord,
-    default_channels,
-    default_users,
-)
+from bot.sandbox.slack import *  # noqa: F403 - the package's __all__ is this module's API
 from bot.sandbox.slack.standalone import main
-
-__all__ = [
-    "APP_ID",
-    "BOT_ID",
-    "BOT_USER_ID",
-    "DEFAULT_SCOPES",
-    "TEAM_ID",
-    "Ack",
-    "ApiCall",
-    "Channel",
-    "Envelope",
-    "EphemeralMessage",
-    "FaultPlan",
-    "ResponseUrlPost",
-    "SlackEmulator",
-    "StoredMessage",
-    "User",
-    "ViewRecord",
-    "default_channels",
-    "default_users",
-    "main",
-]
 
 if __name__ == "__main__":
     main()

@@ -1,1 +1,0 @@
-"""Moved to `bot.sandbox.slack`; kept so `tests.emulators.slack.model` stays importable."""
