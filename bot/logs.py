@@ -23,7 +23,17 @@ _STANDARD_ATTRS = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
     "message",
     "asctime",
 }
-NOISY_LOGGERS = ("slack_bolt", "slack_sdk", "urllib3", "asyncio", "aiosqlite", "openai", "httpx")
+NOISY_LOGGERS = (
+    "slack_sdk",
+    "urllib3",
+    "asyncio",
+    "aiosqlite",
+    "openai",
+    "httpx",
+    "httpx2",
+    "httpcore",
+    "httpcore2",
+)
 
 
 class _Scrubber:
@@ -85,11 +95,32 @@ def _jsonable(value: Any) -> Any:
     return value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
 
 
-class _DropBoltTokenWarning(logging.Filter):
-    """bolt warns that SLACK_BOT_TOKEN is unused because we hand it a ready client: it is used."""
+BOLT_APP_LOGGER = "slack_bolt.AsyncApp"
+
+
+class _BoltNoise(logging.Filter):
+    """Keep bolt's log readable.
+
+    Drops its warning that SLACK_BOT_TOKEN is unused (we hand bolt a ready client that uses
+    it), and turns the traceback logged when an ack meets a closed Socket Mode connection into
+    one warning line: Slack redelivers such an envelope and the ticket log deduplicates it.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not str(record.msg).startswith("As you gave `client` as well")
+        message = str(record.msg)
+        if message.startswith("As you gave `client` as well"):
+            return False
+        error = record.exc_info[1] if record.exc_info else None
+        if message.startswith("Failed to run a request listener") and isinstance(
+            error, ConnectionError
+        ):
+            record.msg, record.args = ACK_LOST, None
+            record.exc_info, record.exc_text = None, None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+ACK_LOST = "ack not sent: the Socket Mode connection closed; Slack will redeliver the envelope"
 
 
 def configure_logging(
@@ -103,7 +134,10 @@ def configure_logging(
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.level)
-    quiet = max(logging.getLevelName(settings.level), logging.WARNING)
+    level = logging.getLevelName(settings.level)
     for name in NOISY_LOGGERS:
-        logging.getLogger(name).setLevel(quiet)
-    logging.getLogger("slack_bolt.AsyncApp").addFilter(_DropBoltTokenWarning())
+        logging.getLogger(name).setLevel(max(level, logging.WARNING))
+    # bolt's INFO lines (sessions opened and closed) are worth keeping; its DEBUG dumps whole
+    # envelopes, user text included.
+    logging.getLogger("slack_bolt").setLevel(max(level, logging.INFO))
+    logging.getLogger(BOLT_APP_LOGGER).addFilter(_BoltNoise())

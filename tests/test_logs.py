@@ -60,3 +60,23 @@ def test_exceptions_are_scrubbed(captured: io.StringIO) -> None:
 def test_escape_control_keeps_ordinary_unicode() -> None:
     assert escape_control("café 🚀 שלום") == "café 🚀 שלום"
     assert escape_control("a\rb") == "a\\rb"
+
+
+def test_lost_ack_on_a_closed_socket_is_one_warning_line(captured: io.StringIO) -> None:
+    configure_logging(LoggingSettings(), stream=captured)
+    try:
+        raise ConnectionResetError("Cannot write to closing transport")
+    except ConnectionResetError:
+        logging.getLogger("slack_bolt.AsyncApp").exception(
+            "Failed to run a request listener: x, session: s_1"
+        )
+    lines = captured.getvalue().splitlines()
+    assert len(lines) == 1 and "WARNING" in lines[0] and "Slack will redeliver" in lines[0]
+
+
+def test_debug_level_keeps_bolt_at_info(captured: io.StringIO) -> None:
+    configure_logging(LoggingSettings(level="DEBUG"), stream=captured)
+    logging.getLogger("slack_bolt.AsyncApp").debug("envelope with user text")
+    logging.getLogger("slack_bolt.AsyncApp").info("A new session has been established")
+    assert "user text" not in captured.getvalue()
+    assert "new session" in captured.getvalue()

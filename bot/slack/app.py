@@ -9,6 +9,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.logs import BOLT_APP_LOGGER
 from bot.services import Services
 from bot.slack.chat import SlackChat
 from bot.slack.listeners import UseCases, register_all
@@ -41,7 +42,11 @@ class SlackBot:
         )
         self.worker = TicketWorker(pipeline, services.tickets, settings.pipeline)
         self.background = BackgroundTasks()
-        self.app = AsyncApp(client=client, process_before_response=False)
+        self.app = AsyncApp(
+            client=client,
+            process_before_response=False,
+            logger=logging.getLogger(BOLT_APP_LOGGER),  # levels set by bot.logs, not by bolt
+        )
         register_all(
             self.app,
             UseCases(

@@ -62,7 +62,7 @@ class BotProcess:
     def log(self) -> str:
         return "\n".join(self.log_lines)
 
-    async def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:  # noqa: ASYNC109
+    async def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
         process = self._process
         assert process is not None
         if process.returncode is None:

@@ -7,8 +7,7 @@ from pathlib import Path
 from bot.db.models import TicketState
 from tests.e2e.harness import BotProcess, read_tickets
 from tests.emulators.jira_server import JiraEmulator
-from tests.emulators.slack_server import StoredMessage
-from tests.emulators.slack_server import SlackEmulator
+from tests.emulators.slack_server import SlackEmulator, StoredMessage
 
 ACK_BUDGET_S = 3.0  # Slack's limit; the measured latency is reported, not asserted tighter
 
@@ -24,7 +23,7 @@ async def file_ticket(
 
 async def posted(
     slack: SlackEmulator, channel: str = "C1", count: int = 1, timeout: float = 20
-) -> list[StoredMessage]:  # noqa: ASYNC109
+) -> list[StoredMessage]:
     """Wait until ``count`` ticket messages (with buttons) are in ``channel``."""
 
     def ready() -> list[StoredMessage] | None:
