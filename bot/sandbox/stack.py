@@ -115,7 +115,7 @@ class BotProcess:
         self._log: IO[bytes] | None = None
         self._process: asyncio.subprocess.Process | None = None
 
-    async def start(self) -> None:
+    async def start(self) -> BotProcess:
         self._log = self.log_path.open("wb")
         self._process = await asyncio.create_subprocess_exec(
             *bot_command(),
@@ -126,26 +126,36 @@ class BotProcess:
             stderr=asyncio.subprocess.STDOUT,
         )
         log.info("bot started, pid %s, log %s", self._process.pid, self.log_path)
+        return self
 
     @property
     def returncode(self) -> int | None:
         return None if self._process is None else self._process.returncode
 
-    def log_tail(self, lines: int = 30) -> str:
+    @property
+    def log(self) -> str:
+        """Everything the bot has written so far."""
         try:
-            text = self.log_path.read_text(encoding="utf-8", errors="replace")
+            return self.log_path.read_text(encoding="utf-8", errors="replace")
         except OSError:
             return ""
-        return "\n".join(text.splitlines()[-lines:])
 
-    async def stop(self) -> int | None:
+    @property
+    def log_lines(self) -> list[str]:
+        return self.log.splitlines()
+
+    def log_tail(self, lines: int = 30) -> str:
+        return "\n".join(self.log_lines[-lines:])
+
+    async def stop(self, sig: int = signal.SIGTERM, grace_s: float = STOP_TIMEOUT_S) -> int | None:
+        """Send ``sig`` and wait up to ``grace_s`` for the exit (then SIGKILL)."""
         process = self._process
         if process is None:
             return None
         if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
+            process.send_signal(sig)
         try:
-            code = await asyncio.wait_for(process.wait(), STOP_TIMEOUT_S)
+            code = await asyncio.wait_for(process.wait(), grace_s)
         except TimeoutError:
             process.kill()
             code = await process.wait()

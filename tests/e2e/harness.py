@@ -1,18 +1,21 @@
-"""Start `python app.py` as a user would, pointed at the emulators, and look at what it did."""
+"""Start `python app.py` as a user would, pointed at the emulators, and look at what it did.
+
+``BotProcess`` (the child process, its log in a file) is shared with the sandbox.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import os
-import signal
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 
 from bot.db.engine import create_engine, session_factory
-from bot.db.models import Ticket
+from bot.db.models import Ticket, TicketState
 from bot.db.repository import TicketLog
-from tests.conftest import PROJECT_ROOT
+from bot.sandbox.stack import BotProcess
+
+__all__ = ["TEST_CONFIG", "BotProcess", "bot_environment", "read_tickets", "settled"]
 
 TEST_CONFIG = """
 jira:
@@ -29,56 +32,6 @@ pipeline:
   resume_interval_s: 0.5
   shutdown_grace_s: 10
 """
-
-
-class BotProcess:
-    """One `python app.py` child process; its stderr is collected in ``log_lines``."""
-
-    def __init__(self, env: Mapping[str, str], workdir: Path) -> None:
-        self.env = dict(env)
-        self.workdir = workdir
-        self.log_lines: list[str] = []
-        self._process: asyncio.subprocess.Process | None = None
-        self._reader: asyncio.Task[None] | None = None
-
-    async def start(self) -> BotProcess:
-        self._process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            str(PROJECT_ROOT / "app.py"),
-            env=self.env,
-            cwd=self.workdir,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        self._reader = asyncio.create_task(self._read_log())
-        return self
-
-    async def _read_log(self) -> None:
-        assert self._process is not None and self._process.stderr is not None
-        async for raw in self._process.stderr:
-            self.log_lines.append(raw.decode(errors="replace").rstrip("\n"))
-
-    @property
-    def log(self) -> str:
-        return "\n".join(self.log_lines)
-
-    async def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
-        process = self._process
-        assert process is not None
-        if process.returncode is None:
-            process.send_signal(sig)
-        try:
-            code = await asyncio.wait_for(process.wait(), timeout)
-        except TimeoutError:
-            process.kill()
-            code = await process.wait()
-        if self._reader is not None:
-            await self._reader
-        return code
-
-    @property
-    def returncode(self) -> int | None:
-        return None if self._process is None else self._process.returncode
 
 
 def bot_environment(
@@ -114,3 +67,14 @@ async def read_tickets(workdir: Path) -> list[Ticket]:
         return found
     finally:
         await engine.dispose()
+
+
+async def settled(workdir: Path, count: int) -> list[Ticket]:
+    """The log once ``count`` tickets exist and all are posted (Slack shows a message a moment
+    before the row records it), or as it stands after 30 s."""
+    for _ in range(300):
+        tickets = await read_tickets(workdir)
+        if len(tickets) >= count and all(t.state is TicketState.POSTED for t in tickets):
+            break
+        await asyncio.sleep(0.1)
+    return tickets

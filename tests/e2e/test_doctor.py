@@ -13,8 +13,15 @@ from tests.emulators.slack_server import SlackEmulator
 
 async def doctor(env: dict[str, str], cwd: Path) -> tuple[int, str]:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "doctor", env=env, cwd=cwd,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "doctor",
+        env=env,
+        cwd=cwd,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
     output, _ = await process.communicate()
     assert process.returncode is not None
     return process.returncode, output.decode()
@@ -30,8 +37,11 @@ def rows(output: str) -> dict[str, str]:
 
 
 async def test_all_green_against_the_emulators(
-    bot_env: dict[str, str], slack: SlackEmulator, jira: JiraEmulator, llm: OpenAIEmulator,
-    tmp_path: Path
+    bot_env: dict[str, str],
+    slack: SlackEmulator,
+    jira: JiraEmulator,
+    llm: OpenAIEmulator,
+    tmp_path: Path,
 ) -> None:
     code, output = await doctor({**bot_env, "LOG_LEVEL": "ERROR"}, tmp_path)
     assert "FAIL" not in output, output
@@ -43,11 +53,19 @@ async def test_all_green_against_the_emulators(
 
 
 async def test_wrong_tokens_fail_with_what_to_fix(
-    bot_env: dict[str, str], slack: SlackEmulator, jira: JiraEmulator, llm: OpenAIEmulator,
-    tmp_path: Path
+    bot_env: dict[str, str],
+    slack: SlackEmulator,
+    jira: JiraEmulator,
+    llm: OpenAIEmulator,
+    tmp_path: Path,
 ) -> None:
-    env = {**bot_env, "SLACK_BOT_TOKEN": "xoxb-wrong", "JIRA_API_TOKEN": "wrong-token",
-           "OPENAI_API_KEY": "sk-wrong", "LOG_LEVEL": "ERROR"}
+    env = {
+        **bot_env,
+        "SLACK_BOT_TOKEN": "xoxb-wrong",
+        "JIRA_API_TOKEN": "wrong-token",
+        "OPENAI_API_KEY": "sk-wrong",
+        "LOG_LEVEL": "ERROR",
+    }
     code, output = await doctor(env, tmp_path)
     assert code == 1
     failed = [name for name, status in rows(output).items() if status == "FAIL"]

@@ -13,15 +13,19 @@ from bot.db.engine import create_engine, session_factory
 from bot.db.models import Ticket, TicketState
 from bot.db.repository import TicketLog
 from tests.conftest import postgres_url, reset_schema
-from tests.e2e.harness import BotProcess, read_tickets
+from tests.e2e.harness import BotProcess, read_tickets, settled
 from tests.e2e.test_ticket_flow import posted
 from tests.emulators.jira_server import JiraEmulator
 from tests.emulators.slack_server import SlackEmulator
 
 
 async def burst(slack: SlackEmulator, count: int, *, channel: str = "C1") -> list[str]:
-    envelopes = [await slack.slash_command("/ticket", f"Request {n}: cannot print invoices",
-                                           user="U3", channel=channel) for n in range(count)]
+    envelopes = [
+        await slack.slash_command(
+            "/ticket", f"Request {n}: cannot print invoices", user="U3", channel=channel
+        )
+        for n in range(count)
+    ]
     return envelopes
 
 
@@ -29,12 +33,17 @@ async def acked(slack: SlackEmulator, envelopes: list[str]) -> list[str]:
     return [e for e in envelopes if slack.ack_for(e) is not None]
 
 
-def assert_exactly_once(tickets: list[Ticket], jira: JiraEmulator, slack: SlackEmulator,
-                        expected: int) -> None:
+def assert_exactly_once(
+    tickets: list[Ticket], jira: JiraEmulator, slack: SlackEmulator, expected: int
+) -> None:
     assert len(tickets) == expected
     assert {t.state for t in tickets} == {TicketState.POSTED}
-    labels = Counter(label for issue in jira.issues.values() for label in issue["labels"]
-                     if label.startswith("ticketbot-"))
+    labels = Counter(
+        label
+        for issue in jira.issues.values()
+        for label in issue["labels"]
+        if label.startswith("ticketbot-")
+    )
     assert len(labels) == expected and set(labels.values()) == {1}, labels
     assert len(jira.created_keys()) == expected
     posts = [m for m in slack.messages("C1", include_replies=False) if m.buttons()]
@@ -44,8 +53,11 @@ def assert_exactly_once(tickets: list[Ticket], jira: JiraEmulator, slack: SlackE
 
 @pytest.mark.parametrize("kill_after_filed", [0, 8, 20])
 async def test_sigkill_during_a_burst_then_restart(
-    bot_env: dict[str, str], slack: SlackEmulator, jira: JiraEmulator, tmp_path: Path,
-    kill_after_filed: int
+    bot_env: dict[str, str],
+    slack: SlackEmulator,
+    jira: JiraEmulator,
+    tmp_path: Path,
+    kill_after_filed: int,
 ) -> None:
     count = 50
     jira.latency_s = 0.05
@@ -66,7 +78,7 @@ async def test_sigkill_during_a_burst_then_restart(
         code = await second.stop()
     assert code == 0, second.log
     assert len(got_ack) <= count
-    assert_exactly_once(await read_tickets(tmp_path), jira, slack, count)
+    assert_exactly_once(await settled(tmp_path, count), jira, slack, count)
 
 
 async def test_lost_create_response_is_found_by_label_not_filed_twice(
@@ -75,7 +87,7 @@ async def test_lost_create_response_is_found_by_label_not_filed_twice(
     jira.drop_after_create(times=1)
     await burst(slack, 1)
     await posted(slack, count=1, timeout=60)
-    assert_exactly_once(await read_tickets(tmp_path), jira, slack, 1)
+    assert_exactly_once(await settled(tmp_path, 1), jira, slack, 1)
 
 
 async def test_jira_outage_then_recovery(
@@ -84,13 +96,18 @@ async def test_jira_outage_then_recovery(
     jira.fail(503, times=10_000, retry_after=1, method="POST", path="/issue")
     await burst(slack, 5)
     told = await slack.wait_for(
-        lambda: [p for p in slack.response_url_posts if "Jira is unreachable" in str(p.body)]
-        if len([p for p in slack.response_url_posts if "Jira is unreachable" in str(p.body)]) >= 5
-        else None, timeout=60)
+        lambda: (
+            [p for p in slack.response_url_posts if "Jira is unreachable" in str(p.body)]
+            if len([p for p in slack.response_url_posts if "Jira is unreachable" in str(p.body)])
+            >= 5
+            else None
+        ),
+        timeout=60,
+    )
     assert len(told) == 5  # each requester told once
     jira.faults.clear()
     await posted(slack, count=5, timeout=60)
-    assert_exactly_once(await read_tickets(tmp_path), jira, slack, 5)
+    assert_exactly_once(await settled(tmp_path, 5), jira, slack, 5)
     told_again = [p for p in slack.response_url_posts if "Jira is unreachable" in str(p.body)]
     assert len(told_again) == 5
 
@@ -109,7 +126,8 @@ async def test_every_classifier_down_files_with_the_fallback_label(
     assert code == 0, process.log
     tickets = await read_tickets(tmp_path)
     assert {(t.label, t.classified_by, t.needs_triage) for t in tickets} == {
-        ("Task", "fallback", True)}
+        ("Task", "fallback", True)
+    }
     assert all("please check the type" in str(m.blocks) for m in messages)
 
 
@@ -122,8 +140,11 @@ async def test_two_replicas_on_postgresql_process_each_ticket_once(
     engine = create_engine(url)
     await reset_schema(engine)
     env = {**bot_env, "DATABASE_URL": url}
-    replicas = [await BotProcess(env, tmp_path / f"r{n}").start()
-                for n in range(2) if (tmp_path / f"r{n}").mkdir() is None]
+    replicas = [
+        await BotProcess(env, tmp_path / f"r{n}").start()
+        for n in range(2)
+        if (tmp_path / f"r{n}").mkdir() is None
+    ]
     try:
         await slack.wait_for_connections(2, timeout=30)
         await slack.wait_for(lambda: slack.open_connections >= 2, timeout=30)

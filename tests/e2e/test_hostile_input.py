@@ -41,7 +41,8 @@ REQUESTER = "U1"
 LOG_LINE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (DEBUG|INFO|WARNING|ERROR|CRITICAL) ")
 #: JQL the bot may send: only ever built from validated values (ticket_jql in bot/tracker/keys.py).
 ALLOWED_JQL = re.compile(
-    r'project = "[A-Z][A-Z0-9_]+" AND labels = "ticketbot-\d+" ORDER BY created ASC')
+    r'project = "[A-Z][A-Z0-9_]+" AND labels = "ticketbot-\d+" ORDER BY created ASC'
+)
 ANGLE_TOKEN = re.compile(r"<[^<>]*>")
 
 
@@ -91,9 +92,7 @@ def rendered_markup_problems(rendered: str, jira: JiraEmulator) -> list[str]:
     """Every `<…>` in a ticket message must be the bot's own: the requester, a date, Jira links."""
     allowed_prefixes = (f"<@{REQUESTER}>", "<!date^", f"<{jira.url}/browse/")
     return [
-        token
-        for token in ANGLE_TOKEN.findall(rendered)
-        if not token.startswith(allowed_prefixes)
+        token for token in ANGLE_TOKEN.findall(rendered) if not token.startswith(allowed_prefixes)
     ]
 
 
@@ -153,8 +152,11 @@ def check_case(
     ticket = tickets.get(f"slash:{trigger}")
     if case.opens_modal:
         opened = [v for v in slack.views.values() if v.trigger_id == trigger]
-        found = [] if answer is None and len(opened) == 1 else [
-            f"expected the form: ack {answer!r}, {len(opened)} view(s)"]
+        found = (
+            []
+            if answer is None and len(opened) == 1
+            else [f"expected the form: ack {answer!r}, {len(opened)} view(s)"]
+        )
         if ticket is not None:
             found.append(f"ticket #{ticket.id} recorded for an empty request")
         return found
@@ -176,13 +178,13 @@ async def test_every_hostile_ticket_gets_a_clear_answer_and_a_valid_issue(
     url = bot.env["DATABASE_URL"]
     cases = TICKET_INPUTS
     envelopes = {
-        case.name: await slack.slash_command("/ticket", case.text, user=REQUESTER)
-        for case in cases
+        case.name: await slack.slash_command("/ticket", case.text, user=REQUESTER) for case in cases
     }
     for envelope in envelopes.values():
         await slack.wait_for_ack(envelope, timeout=15)
-    filing = [c for c in cases if (ack_text(slack, envelopes[c.name]) or "").startswith(
-        messages.FILING)]
+    filing = [
+        c for c in cases if (ack_text(slack, envelopes[c.name]) or "").startswith(messages.FILING)
+    ]
     await posted(slack, count=len(filing), timeout=60)
     tickets = await settled(url)
 
@@ -201,7 +203,8 @@ async def test_every_hostile_ticket_gets_a_clear_answer_and_a_valid_issue(
         seen = len(slack.response_url_posts)
         await slack.slash_command("/ticket_status", case.text, user=REQUESTER)
         [reply] = await slack.wait_for(
-            lambda seen=seen: slack.response_url_posts[seen:] or None, timeout=10)
+            lambda seen=seen: slack.response_url_posts[seen:] or None, timeout=10
+        )
         assert reply.text == messages.STATUS_USAGE, (case.name, reply.body)
     lookups = [r for r in jira.requests[before:] if "/issue" in r.path or "search" in r.path]
     assert lookups == []
@@ -250,8 +253,10 @@ def database_dump(path: Path) -> list[str]:
     """Every column of every row of every table, as text, plus the raw bytes of the files."""
     found: list[str] = []
     with contextlib.closing(sqlite3.connect(path)) as connection:
-        tables = [row[0] for row in connection.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table'")]
+        tables = [
+            row[0]
+            for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        ]
         assert {"tickets", "ticket_events"} <= set(tables), tables
         for table in tables:
             for row in connection.execute(f'SELECT * FROM "{table}"'):  # noqa: S608 - our names
@@ -263,8 +268,15 @@ def database_dump(path: Path) -> list[str]:
 
 async def cli(env: dict[str, str], cwd: Path, *args: str) -> str:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", *args, env=env, cwd=cwd,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        sys.executable,
+        "-m",
+        "bot.cli",
+        *args,
+        env=env,
+        cwd=cwd,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
     output, _ = await process.communicate()
     return f"$ ticketbot {' '.join(args)} (exit {process.returncode})\n{output.decode()}"
 
@@ -280,15 +292,26 @@ async def wait_for_state(url: str, ticket_id: int, state: TicketState) -> Ticket
 
 async def test_secrets_never_reach_logs_database_cli_or_messages(tmp_path: Path) -> None:
     async with (
-        SlackEmulator(bot_token=SECRETS["SLACK_BOT_TOKEN"],
-                      app_token=SECRETS["SLACK_APP_TOKEN"]) as slack,
-        JiraEmulator(api_token=SECRETS["JIRA_API_TOKEN"], issue_types=("Task", "Bug", "Story"),
-                     statuses={"To Do": "new", "Done": "done", "Won't Do": "done"}) as jira,
+        SlackEmulator(
+            bot_token=SECRETS["SLACK_BOT_TOKEN"], app_token=SECRETS["SLACK_APP_TOKEN"]
+        ) as slack,
+        JiraEmulator(
+            api_token=SECRETS["JIRA_API_TOKEN"],
+            issue_types=("Task", "Bug", "Story"),
+            statuses={"To Do": "new", "Done": "done", "Won't Do": "done"},
+        ) as jira,
         OpenAIEmulator(api_key=SECRETS["OPENAI_API_KEY"]) as llm,
     ):
         env = bot_environment(
-            slack.api_url, jira.env(), tmp_path, LOG_LEVEL="DEBUG", LLM_BACKENDS="openai",
-            OPENAI_BASE_URL=llm.url, OPENAI_MODEL=llm.model, **SECRETS)
+            slack.api_url,
+            jira.env(),
+            tmp_path,
+            LOG_LEVEL="DEBUG",
+            LLM_BACKENDS="openai",
+            OPENAI_BASE_URL=llm.url,
+            OPENAI_MODEL=llm.model,
+            **SECRETS,
+        )
         url = env["DATABASE_URL"]
         outputs: list[str] = []
         process = await BotProcess(env, tmp_path).start()
@@ -330,8 +353,10 @@ async def test_secrets_never_reach_logs_database_cli_or_messages(tmp_path: Path)
             "bot log": process.log_lines,
             "cli output": outputs,
             "database": database_dump(tmp_path / "tickets.db"),
-            "slack": [json.dumps([m.text, m.blocks, [v.blocks for v in m.history]])
-                      for m in slack.messages("C1")]
+            "slack": [
+                json.dumps([m.text, m.blocks, [v.blocks for v in m.history]])
+                for m in slack.messages("C1")
+            ]
             + [json.dumps(p.body) for p in slack.response_url_posts]
             + [json.dumps(e.__dict__, default=str) for e in slack.ephemerals()],
             "jira": [json.dumps(jira.issues, default=str)],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.db.models import TicketSource
-from tests.e2e.harness import BotProcess, read_tickets
+from tests.e2e.harness import BotProcess, read_tickets, settled
 from tests.e2e.test_ticket_flow import file_ticket, posted
 from tests.emulators.jira_server import JiraEmulator
 from tests.emulators.slack_server import SlackEmulator
@@ -38,7 +38,7 @@ async def test_empty_ticket_opens_a_form_that_files_the_ticket(
     assert jira.issues[key]["summary"] == "New laptop for Dana"
     assert jira.issues[key]["issuetype"] == "Task"
     assert "16GB MacBook" in str(jira.issues[key]["description"])
-    [ticket] = await read_tickets(tmp_path)
+    [ticket] = await settled(tmp_path, 1)
     assert (ticket.source, ticket.classified_by) == (TicketSource.MODAL, "requester")
     assert message.ts == ticket.message_ts
 

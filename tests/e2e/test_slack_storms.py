@@ -17,24 +17,13 @@ import sqlite3
 from pathlib import Path
 
 from bot import messages
-from bot.db.models import Ticket, TicketState
-from tests.e2e.harness import BotProcess, read_tickets
+from tests.e2e.harness import BotProcess, settled
 from tests.e2e.test_durability import assert_exactly_once
 from tests.e2e.test_ticket_flow import posted
 from tests.emulators.jira_server import JiraEmulator
 from tests.emulators.slack_server import SlackEmulator
 
 CLEAR_ACKS = (messages.FILING, messages.ALREADY_RECEIVED.split("#")[0])
-
-
-async def settled(workdir: Path, count: int) -> list[Ticket]:
-    """The log once ``count`` tickets exist and none is still moving through the pipeline."""
-    for _ in range(300):
-        tickets = await read_tickets(workdir)
-        if len(tickets) >= count and all(t.state is TicketState.POSTED for t in tickets):
-            break
-        await asyncio.sleep(0.1)
-    return tickets
 
 
 def first_ack_texts(slack: SlackEmulator, envelopes: list[str]) -> list[str]:
@@ -56,7 +45,8 @@ async def test_disconnect_storm_and_an_abrupt_drop_during_a_burst(
 
     async def command(n: int) -> str:
         return await slack.slash_command(
-            "/ticket", f"Request {n}: the VPN drops every few minutes", user="U3")
+            "/ticket", f"Request {n}: the VPN drops every few minutes", user="U3"
+        )
 
     async def storm() -> None:
         reasons = ["refresh_requested", "warning"]
@@ -67,8 +57,9 @@ async def test_disconnect_storm_and_an_abrupt_drop_during_a_burst(
             if len(storms) == 2:
                 # Once: the TCP connection dies without a close frame. Done between acks (an ack
                 # lost with the socket is test_ack_lost_with_the_socket_is_redelivered_once).
-                await slack.wait_for(lambda: all(
-                    slack.ack_for(e) for e in slack.socket.envelopes), timeout=10)
+                await slack.wait_for(
+                    lambda: all(slack.ack_for(e) for e in slack.socket.envelopes), timeout=10
+                )
                 await slack.drop_connections(abrupt=True)
                 storms.append("abrupt")
             else:
@@ -84,7 +75,9 @@ async def test_disconnect_storm_and_an_abrupt_drop_during_a_burst(
         # what waited and what Slack redelivers; the storm goes on a little after that.
         await slack.wait_for(
             lambda: len(storms) >= 5 and all(slack.ack_for(e) for e in envelopes),
-            timeout=90, what="an ack for every command, and five disconnects")
+            timeout=90,
+            what="an ack for every command, and five disconnects",
+        )
     finally:
         stop.set()
         await storming
@@ -94,7 +87,8 @@ async def test_disconnect_storm_and_an_abrupt_drop_during_a_burst(
     for envelope in envelopes[::10]:
         await slack.redeliver(envelope)
     await slack.wait_for(
-        lambda: len(slack.acks) >= len(envelopes) + len(envelopes[::10]), timeout=30)
+        lambda: len(slack.acks) >= len(envelopes) + len(envelopes[::10]), timeout=30
+    )
 
     await posted(slack, count=count, timeout=90)
     tickets = await settled(tmp_path, count)
@@ -115,11 +109,13 @@ async def test_ack_lost_with_the_socket_is_redelivered_once(
         await slack.wait_for_connections(1, timeout=30)
         await slack.wait_for(lambda: (tmp_path / "tickets.db").exists(), timeout=10)
         # Hold the database's write lock so the bot, recording the ticket, cannot ack yet.
-        with contextlib.closing(sqlite3.connect(tmp_path / "tickets.db", isolation_level=None)) \
-                as lock:
+        with contextlib.closing(
+            sqlite3.connect(tmp_path / "tickets.db", isolation_level=None)
+        ) as lock:
             lock.execute("BEGIN IMMEDIATE")
             envelope = await slack.slash_command(
-                "/ticket", "The projector in room 4 shows no picture", user="U3")
+                "/ticket", "The projector in room 4 shows no picture", user="U3"
+            )
             await slack.wait_for(lambda: slack.envelope(envelope).sent_at, timeout=5)
             await asyncio.sleep(0.5)  # the bot has read it and waits for the lock
             await slack.drop_connections(abrupt=True)
@@ -144,8 +140,12 @@ async def test_rate_limited_chat_post_message_during_a_burst_in_one_channel(
 ) -> None:
     count = 10
     slack.faults.rate_limit("chat.postMessage", times=5, retry_after=1)
-    envelopes = [await slack.slash_command(
-        "/ticket", f"Request {n}: the shared drive is read-only", user="U3") for n in range(count)]
+    envelopes = [
+        await slack.slash_command(
+            "/ticket", f"Request {n}: the shared drive is read-only", user="U3"
+        )
+        for n in range(count)
+    ]
     await posted(slack, count=count, timeout=60)
     tickets = await settled(tmp_path, count)
     assert_exactly_once(tickets, jira, slack, count)
@@ -164,8 +164,9 @@ async def test_chat_post_message_rate_limited_for_a_while_queues_not_fails(
     count = 10
     slack.faults.rate_limit("chat.postMessage", times=None, duration=5, retry_after=1)
     for n in range(count):
-        await slack.slash_command("/ticket", f"Request {n}: badge {n} does not open door B",
-                                  user="U3")
+        await slack.slash_command(
+            "/ticket", f"Request {n}: badge {n} does not open door B", user="U3"
+        )
     await posted(slack, count=count, timeout=60)
     tickets = await settled(tmp_path, count)
     assert_exactly_once(tickets, jira, slack, count)

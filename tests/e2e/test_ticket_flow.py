@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.db.models import TicketState
-from tests.e2e.harness import BotProcess, read_tickets
+from tests.e2e.harness import BotProcess, read_tickets, settled
 from tests.emulators.jira_server import JiraEmulator
 from tests.emulators.slack_server import SlackEmulator, StoredMessage
 
@@ -49,7 +49,7 @@ async def test_ticket_is_acked_filed_posted_and_logged(
     assert "ticketbot-1" in issue["labels"]
     assert key in str(message.blocks) and f"{jira.url}/browse/{key}" in str(message.blocks)
 
-    [ticket] = await read_tickets(tmp_path)
+    [ticket] = await settled(tmp_path, 1)
     assert ticket.state is TicketState.POSTED
     assert (ticket.jira_key, ticket.message_ts, ticket.label) == (key, message.ts, "Bug")
     assert ticket.classified_by == "openai"
