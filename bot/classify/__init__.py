@@ -1,0 +1,23 @@
+"""Ticket classification: one interface over local and remote models, chained with fallbacks.
+
+    chain = build_chain(settings.classifier)
+    chain.start()                           # optional: load the local model in the background
+    result = await chain.classify(text)     # Classification(label, confidence, backend, ...)
+    await chain.aclose()
+"""
+
+from bot.classify.chain import ClassifierChain, RetryPolicy
+from bot.classify.registry import REGISTRY, build_backend, build_chain
+from bot.classify.types import Backend, BackendAnswer, Classification, Example
+
+__all__ = [
+    "REGISTRY",
+    "Backend",
+    "BackendAnswer",
+    "Classification",
+    "ClassifierChain",
+    "Example",
+    "RetryPolicy",
+    "build_backend",
+    "build_chain",
+]

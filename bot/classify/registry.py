@@ -1,0 +1,69 @@
+"""Backends by name, and ``build_chain`` from ``ClassifierSettings``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from bot.classify.chain import ClassifierChain, RetryPolicy
+from bot.classify.kobold_backend import KoboldBackend
+from bot.classify.llama_backend import LlamaBackend
+from bot.classify.openai_backend import OpenAIBackend
+from bot.classify.types import Backend
+from bot.errors import ConfigError
+from bot.settings import ClassifierSettings
+
+log = logging.getLogger(__name__)
+
+Factory = Callable[[ClassifierSettings], Backend]
+
+
+def _llama(settings: ClassifierSettings) -> Backend:
+    llama = settings.llama
+    return LlamaBackend(llama.model_path, n_ctx=llama.n_ctx, n_threads=llama.n_threads)
+
+
+def _openai(settings: ClassifierSettings) -> Backend:
+    cfg = settings.openai
+    key = cfg.api_key.get_secret_value() if cfg.api_key else None
+    if key is None and cfg.base_url is None:
+        raise ConfigError("OPENAI_API_KEY", "is missing (needed for the openai backend)")
+    return OpenAIBackend(api_key=key, base_url=cfg.base_url, model=cfg.model,
+                         timeout_s=cfg.timeout_s, max_retries=0)
+
+
+def _kobold(settings: ClassifierSettings) -> Backend:
+    cfg = settings.kobold
+    if not cfg.api_url:
+        raise ConfigError("KOBOLDCPP_API_URL", "is missing (needed for the kobold backend)",
+                          "e.g. http://localhost:5001/api")
+    return KoboldBackend(api_url=cfg.api_url, timeout_s=cfg.timeout_s)
+
+
+REGISTRY: dict[str, Factory] = {"llama": _llama, "openai": _openai, "kobold": _kobold}
+
+
+def build_backend(name: str, settings: ClassifierSettings) -> Backend:
+    try:
+        factory = REGISTRY[name]
+    except KeyError:
+        raise ConfigError("LLM_BACKENDS", f"names unknown backend {name!r}",
+                          f"choose from {', '.join(REGISTRY)}") from None
+    return factory(settings)
+
+
+def build_chain(
+    settings: ClassifierSettings, *, backends: list[str] | None = None
+) -> ClassifierChain:
+    """The chain in ``settings.backends`` order (or ``backends`` when given)."""
+    names = backends or settings.backends
+    chain = ClassifierChain(
+        [build_backend(name, settings) for name in names],
+        default_label=settings.default_label,
+        timeout_s=settings.backend_timeout_s,
+        retry=RetryPolicy(max_attempts=settings.max_attempts),
+        breaker_failures=settings.breaker_failures,
+        breaker_cooldown_s=settings.breaker_cooldown_s,
+    )
+    log.info("classify: chain %s", " → ".join(names))
+    return chain
