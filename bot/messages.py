@@ -37,6 +37,7 @@ SETTING_FIXES: Final[dict[str, str]] = {
     "OPENAI_BASE_URL": "the server's base URL ending in /v1, e.g. http://localhost:8000/v1",
     "OPENAI_MODEL": "the model name the server expects, e.g. gpt-4o-mini",
     "KOBOLDCPP_API_URL": "the KoboldCPP API root, e.g. http://localhost:5001/api",
+    "KOBOLDCPP_PASSWORD": "the --password KoboldCPP was started with, in .env",
     "APPROVERS": (
         "comma-separated Slack user ids (profile → ⋮ → Copy member ID), e.g. U012AB,U034CD"
     ),

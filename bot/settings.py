@@ -42,6 +42,7 @@ ENV_NAMES: dict[str, str] = {
     "OPENAI_BASE_URL": "classifier.openai.base_url",
     "OPENAI_MODEL": "classifier.openai.model",
     "KOBOLDCPP_API_URL": "classifier.kobold.api_url",
+    "KOBOLDCPP_PASSWORD": "classifier.kobold.password",
     "APPROVERS": "approvals.approvers",
     "LOG_LEVEL": "logging.level",
     "LOG_FORMAT": "logging.format",
@@ -52,6 +53,7 @@ SECRET_NAMES = (
     "JIRA_API_TOKEN",
     "JIRA_PAT",
     "OPENAI_API_KEY",
+    "KOBOLDCPP_PASSWORD",
 )
 _PLACEHOLDER_MARKERS = ("changeme", "change-me", "your-", "your_", "xxxx", "<", "replace")
 
@@ -103,6 +105,8 @@ class LlamaSettings(_Section):
     model_path: Path = DEFAULT_MODEL_PATH
     n_ctx: int = Field(default=2048, ge=256)
     n_threads: int | None = Field(default=None, ge=1)
+    max_ticket_tokens: int = Field(default=256, ge=32)
+    calibrate: bool = True
 
 
 class OpenAISettings(_Section):
@@ -115,6 +119,7 @@ class OpenAISettings(_Section):
 
 class KoboldSettings(_Section):
     api_url: str | None = None
+    password: SecretStr | None = None
     timeout_s: float = Field(default=30.0, gt=0)
 
 
