@@ -50,7 +50,13 @@ def redacted(url: str) -> str:
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     url = normalise_url(url)
-    engine = create_async_engine(url, pool_pre_ping=True, **kwargs)
+    if url.startswith("sqlite"):
+        # SQLite has one writer: a single connection queues our own writes in order instead of
+        # letting them collide on the file lock, where SQLite's busy handler sleeps.
+        kwargs = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 60, **kwargs}
+    else:
+        kwargs = {"pool_pre_ping": True, **kwargs}  # a server can drop idle connections
+    engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     log.debug("database engine for %s", redacted(url))

@@ -83,9 +83,7 @@ class Ticket(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(
-        UtcDateTime(), default=utcnow, onupdate=utcnow
-    )
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
     dedupe_key: Mapped[str] = mapped_column(String(255), unique=True)
     source: Mapped[TicketSource] = mapped_column(_enum(TicketSource, "ticket_source"))
     slack_team_id: Mapped[str | None] = mapped_column(String(32))

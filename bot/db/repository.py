@@ -12,9 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy import insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.sql.dml import ReturningInsert
 
 from bot.db.models import Decision, Ticket, TicketEvent, TicketSource, TicketState, utcnow
 from bot.errors import StorageError
@@ -58,43 +61,53 @@ class TicketLog:
 
     async def record_request(self, request: NewRequest) -> tuple[Ticket, bool]:
         """Record the request once; ``(ticket, created)``; a redelivery gets the first row."""
-        ticket = Ticket(
-            dedupe_key=request.dedupe_key,
-            source=request.source,
-            slack_team_id=request.team_id,
-            slack_channel_id=request.channel_id,
-            requester_id=request.requester_id,
-            requester_name=request.requester_name,
-            response_url=request.response_url,
-            text=request.text,
-            summary_override=request.summary_override,
-            label_override=request.label_override,
-            state=TicketState.RECEIVED,
-        )
+        [result] = await self.record_requests([request])
+        return result
+
+    async def record_requests(self, requests: Sequence[NewRequest]) -> list[tuple[Ticket, bool]]:
+        """Record many requests in one transaction (group commit), each at most once.
+
+        Returns ``(ticket, created)`` per request, in order. A dedupe key already in the log,
+        or repeated within ``requests``, gets the first row and ``created=False``.
+        """
+        fresh = list({r.dedupe_key: r for r in reversed(requests)}.values())[::-1]
         try:
             async with self._sessions.begin() as session:
-                session.add(ticket)
-                await session.flush()
-                session.add(
-                    _event(
-                        ticket.id,
-                        request.requester_id,
-                        "received",
-                        {"source": request.source.value},
-                    )
-                )
-        except IntegrityError:
-            existing = await self.get_by_dedupe_key(request.dedupe_key)
-            if existing is None:
-                raise
-            log.info("duplicate request %s ignored; ticket %s", request.dedupe_key, existing.id)
-            return existing, False
+                created = await _insert_new(session, fresh)
+                events = [
+                    {
+                        "ticket_id": created[r.dedupe_key],
+                        "actor": r.requester_id,
+                        "event": "received",
+                        "details": {"source": r.source.value},
+                        "created_at": utcnow(),
+                    }
+                    for r in fresh
+                    if r.dedupe_key in created
+                ]
+                if events:
+                    await session.execute(insert(TicketEvent), events)
+                keys = [r.dedupe_key for r in fresh]
+                rows = await session.execute(select(Ticket).where(Ticket.dedupe_key.in_(keys)))
+                by_key = {t.dedupe_key: t for t in rows.scalars()}
         except SQLAlchemyError as exc:
-            raise StorageError(f"cannot record request: {type(exc).__name__}") from exc
-        log.info(
-            "ticket %s received from %s in %s", ticket.id, request.requester_id, request.channel_id
-        )
-        return ticket, True
+            raise StorageError(f"cannot record requests: {type(exc).__name__}") from exc
+        results, seen = [], set()
+        for request in requests:
+            key = request.dedupe_key
+            is_new = key in created and key not in seen
+            seen.add(key)
+            results.append((by_key[key], is_new))
+            if is_new:
+                log.info(
+                    "ticket %s received from %s in %s",
+                    created[key],
+                    request.requester_id,
+                    request.channel_id,
+                )
+            else:
+                log.info("duplicate request %s ignored; ticket %s", key, by_key[key].id)
+        return results
 
     async def get(self, ticket_id: int) -> Ticket | None:
         async with self._sessions() as session:
@@ -317,6 +330,40 @@ class TicketLog:
         async with self._sessions() as session:
             result: Ticket | None = (await session.execute(statement)).scalar_one_or_none()
             return result
+
+
+async def _insert_new(session: AsyncSession, requests: Sequence[NewRequest]) -> dict[str, int]:
+    """INSERT … ON CONFLICT (dedupe_key) DO NOTHING; the dedupe keys actually inserted → ids."""
+    if not requests:
+        return {}
+    now = utcnow()
+    rows = [
+        {
+            "dedupe_key": r.dedupe_key,
+            "source": r.source,
+            "slack_team_id": r.team_id,
+            "slack_channel_id": r.channel_id,
+            "requester_id": r.requester_id,
+            "requester_name": r.requester_name,
+            "response_url": r.response_url,
+            "text": r.text,
+            "summary_override": r.summary_override,
+            "label_override": r.label_override,
+            "state": TicketState.RECEIVED,
+            "created_at": now,
+            "updated_at": now,
+            "attempts": 0,
+            "needs_triage": False,
+        }
+        for r in requests
+    ]
+    keys = [Ticket.dedupe_key]
+    statement: ReturningInsert[int, str] = (
+        postgresql_insert(Ticket).values(rows).on_conflict_do_nothing(index_elements=keys)
+        if session.get_bind().dialect.name == "postgresql"
+        else sqlite_insert(Ticket).values(rows).on_conflict_do_nothing(index_elements=keys)
+    ).returning(Ticket.id, Ticket.dedupe_key)
+    return {key: ticket_id for ticket_id, key in (await session.execute(statement)).all()}
 
 
 def _resume_state(ticket: Ticket) -> TicketState:

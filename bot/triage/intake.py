@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass, replace
 
 from bot.db.models import Ticket
+from bot.db.recorder import GroupCommitRecorder
 from bot.db.repository import NewRequest, TicketLog
 from bot.triage.worker import TicketWorker
 
@@ -35,7 +36,7 @@ class Receipt:
 
 class Intake:
     def __init__(self, tickets: TicketLog, worker: TicketWorker, concurrency: int) -> None:
-        self._tickets = tickets
+        self._recorder = GroupCommitRecorder(tickets)
         self._worker = worker
         self._concurrency = concurrency
 
@@ -43,7 +44,7 @@ class Intake:
         """Record the request (StorageError if the log is down) and start processing it."""
         request = _storable(request)
         ahead = self._worker.backlog
-        ticket, created = await self._tickets.record_request(request)
+        ticket, created = await self._recorder.record(request)
         if created:
             self._worker.submit(ticket.id)
         return Receipt(ticket=ticket, created=created, ahead=ahead)
