@@ -16,7 +16,7 @@ import os
 import signal
 import sys
 import tempfile
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -109,8 +109,11 @@ def bot_command() -> list[str]:
 class BotProcess:
     """The `python app.py` child; its log goes to ``log_path``."""
 
-    def __init__(self, env: Mapping[str, str], workdir: Path) -> None:
+    def __init__(
+        self, env: Mapping[str, str], workdir: Path, command: Sequence[str] | None = None
+    ) -> None:
         self.env, self.workdir = dict(env), workdir
+        self.command = list(command or bot_command())
         self.log_path = workdir / "bot.log"
         self._log: IO[bytes] | None = None
         self._process: asyncio.subprocess.Process | None = None
@@ -118,7 +121,7 @@ class BotProcess:
     async def start(self) -> BotProcess:
         self._log = self.log_path.open("wb")
         self._process = await asyncio.create_subprocess_exec(
-            *bot_command(),
+            *self.command,
             env=self.env,
             cwd=self.workdir,
             stdin=asyncio.subprocess.DEVNULL,
@@ -127,6 +130,11 @@ class BotProcess:
         )
         log.info("bot started, pid %s, log %s", self._process.pid, self.log_path)
         return self
+
+    @property
+    def pid(self) -> int:
+        assert self._process is not None, "not started"
+        return self._process.pid
 
     @property
     def returncode(self) -> int | None:
