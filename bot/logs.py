@@ -140,4 +140,9 @@ def configure_logging(
     # bolt's INFO lines (sessions opened and closed) are worth keeping; its DEBUG dumps whole
     # envelopes, user text included.
     logging.getLogger("slack_bolt").setLevel(max(level, logging.INFO))
-    logging.getLogger(BOLT_APP_LOGGER).addFilter(_BoltNoise())
+    bolt_app = logging.getLogger(BOLT_APP_LOGGER)
+    bolt_app.setLevel(logging.NOTSET)  # inherit from "slack_bolt", whatever bolt set before
+    bolt_app.handlers.clear()
+    bolt_app.propagate = True
+    if not any(isinstance(f, _BoltNoise) for f in bolt_app.filters):
+        bolt_app.addFilter(_BoltNoise())
