@@ -79,10 +79,11 @@ def doctor() -> None:
 
 def _register_subcommands() -> None:
     from bot.classify.commands import classify_command, eval_command
+    from bot.learn.commands import learn_command
     from bot.sandbox.commands import sandbox_command
     from bot.tickets_cli import tickets
 
-    for command in (tickets, classify_command, eval_command, sandbox_command):
+    for command in (tickets, classify_command, eval_command, sandbox_command, learn_command):
         main.add_command(command)
 
 

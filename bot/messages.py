@@ -94,6 +94,14 @@ DECISION_THREAD_REPLY: Final = {
     Decision.APPROVED: "<@{requester}>, your ticket {key} was approved by <@{user}>.",
     Decision.REJECTED: "<@{requester}>, your ticket {key} was rejected by <@{user}>.",
 }
+TYPE_PLACEHOLDER: Final = "Change type"
+POSSIBLE_DUPLICATE: Final = ":mag: Possible duplicate of <{url}|{key}>"
+LABEL_CORRECTED_LINE: Final = "Type changed from {old} to *{new}* by <@{user}>"
+JIRA_TYPE_COMMENT: Final = (
+    "{user} changed the type to {label} in Slack; this project has no issue type {type}."
+)
+JIRA_LABEL_COMMENT: Final = "{user} changed the type from {old} to {label} in Slack."
+REFUSED_CANNOT_CORRECT: Final = "This ticket's type can no longer be changed."
 JIRA_DECISION_COMMENT: Final = {
     Decision.APPROVED: "Approved by {user} in Slack.",
     Decision.REJECTED: "Rejected by {user} in Slack.",

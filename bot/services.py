@@ -1,4 +1,9 @@
-"""Builds and closes the long-lived services: ticket log, classifier chain, Jira tracker."""
+"""Builds and closes the long-lived services: ticket log, classifier, Jira tracker.
+
+The classifier is the chain behind the memory of confirmed tickets (``bot.learn``), rebuilt
+from the database here; the ticket log carries the example store that approvals and
+corrections write to.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,12 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.classify.chain import ClassifierChain
 from bot.classify.registry import build_chain
 from bot.db import migrate
 from bot.db.engine import create_engine, session_factory
-from bot.db.repository import TicketLog
 from bot.doctor import CheckFunction
+from bot.learn.classifier import MemoryClassifier
+from bot.learn.ticketlog import LearningTicketLog
 from bot.settings import Settings
 from bot.tracker.client import Tracker
 
@@ -23,8 +28,8 @@ log = logging.getLogger(__name__)
 class Services:
     settings: Settings
     engine: AsyncEngine
-    tickets: TicketLog
-    classifier: ClassifierChain
+    tickets: LearningTicketLog
+    classifier: MemoryClassifier
     tracker: Tracker
 
     async def aclose(self) -> None:
@@ -41,11 +46,18 @@ async def build_services(settings: Settings) -> Services:
     except BaseException:
         await engine.dispose()
         raise
+    tickets = LearningTicketLog(session_factory(engine))
+    classifier = MemoryClassifier(build_chain(settings.classifier), tickets.examples)
+    try:
+        await classifier.load()
+    except BaseException:
+        await engine.dispose()
+        raise
     return Services(
         settings=settings,
         engine=engine,
-        tickets=TicketLog(session_factory(engine)),
-        classifier=build_chain(settings.classifier),
+        tickets=tickets,
+        classifier=classifier,
         tracker=Tracker(settings.jira),
     )
 

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import migrate
 from bot.db.engine import create_engine, session_factory
+from bot.db.models import Base
 from bot.db.repository import TicketLog
 from bot.settings import ENV_NAMES
 
@@ -47,8 +48,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 async def reset_schema(engine: AsyncEngine) -> None:
     """Drop everything the migrations create, so each PostgreSQL test starts empty."""
+    tables = [*(t.name for t in Base.metadata.sorted_tables), "alembic_version"]
     async with engine.begin() as connection:
-        for table in ("ticket_events", "tickets", "alembic_version"):
+        for table in tables:
             await connection.execute(text(f"DROP TABLE IF EXISTS {table} CASCADE"))
 
 

@@ -15,6 +15,7 @@ from bot.classify.evaluation import evaluate, format_summary, read_labelled_csv
 from bot.classify.registry import REGISTRY, build_chain
 from bot.classify.types import Classification
 from bot.errors import ConfigError
+from bot.learn.commands import learn_options, run_learning_eval
 from bot.settings import Settings, load_settings
 
 ChainFactory = Callable[[Settings, list[str] | None], ClassifierChain]
@@ -111,8 +112,13 @@ async def _evaluate(chain: ClassifierChain, rows: list[Any]) -> dict[str, Any]:
 @click.option("--backends", help="Comma-separated backends, overriding LLM_BACKENDS.")
 @click.option("--limit", type=click.IntRange(min=1), help="Only the first N rows.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def eval_command(csv_path: Path, backends: str | None, limit: int | None, as_json: bool) -> None:
-    """Score the classifier on a labelled CSV (header text,label)."""
+@learn_options
+def eval_command(csv_path: Path, backends: str | None, limit: int | None, as_json: bool,
+                 **learn: Any) -> None:
+    """Score the classifier on a labelled CSV (header text,label); --learn streams it."""
+    if learn["learn"]:
+        run_learning_eval(csv_path, limit, as_json, lambda: _chain(backends), learn)
+        return
     rows = read_labelled_csv(csv_path, limit)
     if not rows:
         raise click.UsageError(f"{csv_path} has no labelled rows")

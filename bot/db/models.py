@@ -115,6 +115,7 @@ class Ticket(Base):
     next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     lease_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    duplicate_of: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (Index("ix_tickets_requester_created", "requester_id", "created_at"),)
 
@@ -138,3 +139,28 @@ class TicketEvent(Base):
 
     def __repr__(self) -> str:
         return f"<TicketEvent {self.id} ticket={self.ticket_id} {self.event} by {self.actor}>"
+
+
+class TrainingExample(Base):
+    """A confirmed label: an approval, a correction, or an imported history row (migration 0002).
+
+    ``source_key`` makes imports and confirmations idempotent (``csv:<hash>``, ``jira:<key>``,
+    ``ticket:<id>``). ``model_probabilities`` keeps what the model said before the label was
+    known, when it is known: the held-out evidence used to weigh model against memory.
+    """
+
+    __tablename__ = "training_examples"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    text: Mapped[str] = mapped_column(Text)
+    label: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(16))
+    source_key: Mapped[str] = mapped_column(String(255), unique=True)
+    ticket_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tickets.id", ondelete="SET NULL"), index=True
+    )
+    model_probabilities: Mapped[dict[str, float] | None] = mapped_column(JSON)
+
+    def __repr__(self) -> str:
+        return f"<TrainingExample {self.id} {self.label} from {self.source_key}>"

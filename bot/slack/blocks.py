@@ -23,6 +23,7 @@ SUMMARY_LIMIT = 255
 MODAL_SUMMARY_LIMIT = 150
 APPROVE_ACTION = "ticket_approve"
 REJECT_ACTION = "ticket_reject"
+TYPE_ACTION = "ticket_type"
 MODAL_CALLBACK = "ticket_modal"
 SUMMARY_BLOCK, DETAILS_BLOCK, TYPE_BLOCK = "summary", "details", "type"
 VALUE_ACTION = "value"
@@ -102,7 +103,45 @@ def _body(ticket: Ticket) -> list[dict[str, Any]]:
         blocks.append(section(fit(details, SECTION_LIMIT)))
     if ticket.needs_triage:
         blocks.append(section(messages.TICKET_NEEDS_TRIAGE.format(label=ticket.label)))
+    hint = _duplicate_hint(ticket)
+    if hint:
+        blocks.append(_context(hint))
     return blocks
+
+
+def _duplicate_hint(ticket: Ticket) -> str | None:
+    key = ticket.duplicate_of
+    if not key or key == ticket.jira_key:
+        return None
+    base = (ticket.jira_url or "").rsplit("/", 1)[0]
+    url = f"{base}/{key}" if base else key
+    return messages.POSSIBLE_DUPLICATE.format(url=url, key=escape(key))
+
+
+def type_select(ticket: Ticket) -> dict[str, Any]:
+    """The five labels, the current one preselected; option values are ``<ticket id>:<label>``."""
+
+    def option(label: str) -> dict[str, Any]:
+        return {"text": {"type": "plain_text", "text": label}, "value": f"{ticket.id}:{label}"}
+
+    select: dict[str, Any] = {
+        "type": "static_select",
+        "action_id": TYPE_ACTION,
+        "placeholder": {"type": "plain_text", "text": messages.TYPE_PLACEHOLDER},
+        "options": [option(label) for label in LABELS],
+    }
+    if ticket.label in LABELS:
+        select["initial_option"] = option(ticket.label)
+    return select
+
+
+def parse_type_value(value: str) -> tuple[int, str] | None:
+    """``(ticket id, label)`` from a type option's value, None when malformed."""
+    ticket_id, _, label = value.partition(":")
+    try:
+        return int(ticket_id), label
+    except ValueError:
+        return None
 
 
 def _buttons(ticket: Ticket) -> dict[str, Any]:
@@ -125,9 +164,14 @@ def _buttons(ticket: Ticket) -> dict[str, Any]:
     }
 
 
+def _type_block(ticket: Ticket) -> dict[str, Any]:
+    return {"type": "actions", "block_id": f"type-{ticket.id}", "elements": [type_select(ticket)]}
+
+
 def ticket_message(ticket: Ticket) -> Message:
-    """The channel message for a filed ticket, with Approve and Reject buttons."""
-    return {"text": _notification(ticket), "blocks": [*_body(ticket), _buttons(ticket)]}
+    """The channel message for a filed ticket: a type selector, Approve and Reject buttons."""
+    blocks = [*_body(ticket), _type_block(ticket), _buttons(ticket)]
+    return {"text": _notification(ticket), "blocks": blocks}
 
 
 def decided_message(ticket: Ticket) -> Message:
@@ -136,7 +180,10 @@ def decided_message(ticket: Ticket) -> Message:
     line = messages.DECIDED_LINE[decision].format(
         user=ticket.decided_by, when=_when(ticket.decided_at)
     )
-    return {"text": _notification(ticket), "blocks": [*_body(ticket), _context(line)]}
+    blocks = [*_body(ticket), _context(line)]
+    if decision is Decision.APPROVED:
+        blocks.append(_type_block(ticket))
+    return {"text": _notification(ticket), "blocks": blocks}
 
 
 def refusal_text(template: str, ticket: Ticket | None) -> str:

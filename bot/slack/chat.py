@@ -98,7 +98,7 @@ class SlackChat:
     async def _post_to_requester(self, ticket: Ticket) -> Posted:
         note = messages.NOT_IN_CHANNEL.format(url=ticket.jira_url, key=ticket.jira_key)
         message = blocks.ticket_message(ticket)
-        body = [blocks.section(note), *message["blocks"][:-1]]
+        body = [blocks.section(note), *(b for b in message["blocks"] if b["type"] != "actions")]
         response = await _call(
             lambda: self._client.chat_postMessage(
                 channel=ticket.requester_id, text=message["text"], blocks=body, unfurl_links=False
@@ -107,10 +107,12 @@ class SlackChat:
         return Posted(channel_id=response["channel"], ts=response["ts"], in_channel=False)
 
     async def show_decision(self, ticket: Ticket) -> None:
+        """Update the ticket message to show the ticket as it now stands (decided or not)."""
         channel, ts = ticket.message_channel_id, ticket.message_ts
         if not channel or not ts:
             return
-        message = blocks.decided_message(ticket)
+        decided = ticket.decision is not None
+        message = blocks.decided_message(ticket) if decided else blocks.ticket_message(ticket)
         await _call(lambda: self._client.chat_update(channel=channel, ts=ts, **message))
 
     async def reply_in_thread(self, ticket: Ticket, text: str) -> None:

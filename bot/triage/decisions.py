@@ -6,28 +6,25 @@ anything in the click payload other than the clicking user's id, which Slack vou
 
 from __future__ import annotations
 
-import enum
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot import messages
+from bot.db.examples import ExampleStore, NewExample
 from bot.db.models import Decision, Ticket
 from bot.db.repository import TicketLog
 from bot.errors import TicketbotError
+from bot.labels import parse_label
+from bot.learn.ticketlog import examples_of
 from bot.settings import Settings
+from bot.triage.corrections import Corrector, TypeTracker
 from bot.triage.ports import Chat, IssueTracker
+from bot.triage.refusals import Refusal, approver_refusal
+
+__all__ = ["Decider", "DecisionResult", "Refusal"]
 
 log = logging.getLogger(__name__)
-
-
-class Refusal(enum.StrEnum):
-    NO_APPROVERS = "no_approvers"
-    NOT_APPROVER = "not_approver"
-    OWN_TICKET = "own_ticket"
-    ALREADY_DECIDED = "already_decided"
-    NOT_READY = "not_ready"
-    UNKNOWN_TICKET = "unknown_ticket"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,13 +39,25 @@ class DecisionResult:
 
 class Decider:
     def __init__(
-        self, tickets: TicketLog, tracker: IssueTracker, chat: Chat, settings: Settings
+        self,
+        tickets: TicketLog,
+        tracker: IssueTracker,
+        chat: Chat,
+        settings: Settings,
+        examples: ExampleStore | None = None,
     ) -> None:
         self._tickets = tickets
         self._tracker = tracker
         self._chat = chat
         self._approvals = settings.approvals
         self._transitions = settings.jira.transitions
+        self._examples = examples if examples is not None else examples_of(tickets)
+        self.corrector = (
+            Corrector(tickets, tracker, chat, settings, self._examples)
+            if isinstance(tracker, TypeTracker)
+            else None
+        )
+        """Type corrections from the same ticket message (None when the tracker cannot)."""
 
     async def decide(self, ticket_id: int, decision: Decision, user_id: str) -> DecisionResult:
         ticket = await self._tickets.get(ticket_id)
@@ -74,18 +83,24 @@ class Decider:
         if not outcome.won:
             late = Refusal.ALREADY_DECIDED if outcome.ticket.decision else Refusal.NOT_READY
             return DecisionResult(outcome.ticket, late)
+        if decision is Decision.APPROVED:
+            await self._confirm(outcome.ticket)
         await self._publish(outcome.ticket, decision, user_id)
         return DecisionResult(outcome.ticket)
 
     def _refusal(self, ticket: Ticket, user_id: str) -> Refusal | None:
-        approvers = self._approvals.approvers
-        if not approvers:
-            return Refusal.NO_APPROVERS
-        if user_id not in approvers:
-            return Refusal.NOT_APPROVER
-        if user_id == ticket.requester_id and not self._approvals.allow_self_approval:
-            return Refusal.OWN_TICKET
-        return None
+        return approver_refusal(self._approvals, ticket, user_id)
+
+    async def _confirm(self, ticket: Ticket) -> None:
+        """An approval confirms the ticket's label: a training example (a rejection is not)."""
+        label = parse_label(ticket.label or "")
+        if self._examples is None or label is None:
+            return
+        example = NewExample(ticket.text, label, "approval", f"ticket:{ticket.id}", ticket.id)
+        try:
+            await self._examples.add(example)
+        except TicketbotError as exc:
+            log.warning("ticket %s: label not kept as an example: %s", ticket.id, exc)
 
     async def _publish(self, ticket: Ticket, decision: Decision, user_id: str) -> None:
         """Show the decision in Slack and Jira; a failure here is logged, never undoes it."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import random
 from datetime import timedelta
+from typing import Protocol, runtime_checkable
 
 from bot import messages
 from bot.db.models import Ticket, TicketState, utcnow
@@ -99,6 +100,8 @@ class TicketPipeline:
             label, confidence, backend = result.label, result.confidence, result.backend
             triage = result.needs_triage
         log.info("ticket %s classified %s (%.2f) by %s", ticket.id, label, confidence, backend)
+        duplicate = await _possible_duplicate(self._classifier, ticket)
+        details = {"label": label, "confidence": round(confidence, 4), "backend": backend}
         return await self._tickets.advance(
             ticket.id,
             expected={TicketState.RECEIVED},
@@ -107,7 +110,8 @@ class TicketPipeline:
             confidence=confidence,
             classified_by=backend,
             needs_triage=triage,
-            details={"label": label, "confidence": round(confidence, 4), "backend": backend},
+            duplicate_of=duplicate,
+            details={**details, "duplicate_of": duplicate} if duplicate else details,
         )
 
     async def _file(self, ticket: Ticket) -> Ticket:
@@ -203,6 +207,22 @@ class TicketPipeline:
             await self._chat.tell_requester(ticket, text)
         except TicketbotError as exc:
             log.warning("ticket %s: could not tell %s: %s", ticket.id, ticket.requester_id, exc)
+
+
+@runtime_checkable
+class DuplicateHints(Protocol):
+    async def possible_duplicate(self, text: str, ticket_id: int) -> str | None: ...
+
+
+async def _possible_duplicate(classifier: TicketClassifier, ticket: Ticket) -> str | None:
+    """The Jira key of a very similar open ticket, if the classifier can tell; never raises."""
+    if not isinstance(classifier, DuplicateHints):
+        return None
+    try:
+        return await classifier.possible_duplicate(ticket.text, ticket.id)
+    except Exception:
+        log.exception("ticket %s: duplicate lookup failed; filing anyway", ticket.id)
+        return None
 
 
 def _describe(exc: BaseException) -> str:

@@ -68,6 +68,20 @@ def button_action(block_id: str | None, button: JSON, value: str | None) -> JSON
     return action
 
 
+def select_action(block_id: str | None, select: JSON, option: JSON) -> JSON:
+    """A ``static_select`` choice as Slack sends it in ``block_actions``."""
+    action: JSON = {
+        "type": select.get("type", "static_select"),
+        "action_id": select.get("action_id"),
+        "block_id": block_id,
+        "selected_option": option,
+        "action_ts": _action_ts(),
+    }
+    if "placeholder" in select:
+        action["placeholder"] = select["placeholder"]
+    return action
+
+
 def block_actions(
     action: JSON,
     user: User,

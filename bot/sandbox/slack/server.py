@@ -196,6 +196,35 @@ class SlackEmulator:
         )
         return await self.push_envelope("interactive", payload)
 
+    async def select_option(
+        self, channel: str, ts: str, action_id: str, value: str, *, user: str = "U1"
+    ) -> str:
+        """Choose the option whose value is ``value`` in a select menu of a stored message."""
+        clicker, where = self._user(user), self._channel(channel)
+        message = self._clickable_message(where.id, ts)
+        for block in message.blocks or []:
+            for element in block.get("elements") or []:
+                if element.get("action_id") != action_id:
+                    continue
+                option = next(
+                    (o for o in element.get("options") or [] if o.get("value") == value), None
+                )
+                if option is None:
+                    raise LookupError(f"{value!r} is not an option of {action_id!r}")
+                response_url = self.state.issue_response_url(
+                    self.base_url, "actions", where.id, clicker.id, ts
+                )
+                payload = payloads.block_actions(
+                    payloads.select_action(block.get("block_id"), element, option),
+                    clicker,
+                    where,
+                    message,
+                    response_url=response_url,
+                    trigger_id=self.state.issue_trigger(clicker.id),
+                )
+                return await self.push_envelope("interactive", payload)
+        raise LookupError(f"no select {action_id!r} in message {message}")
+
     async def submit_view(
         self,
         view_id: str,

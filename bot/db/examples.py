@@ -1,0 +1,135 @@
+"""Repository functions over ``training_examples`` (confirmed labels) and open-ticket lookups.
+
+Every add is idempotent on ``source_key``: importing the same history twice, or approving a
+ticket whose label was already confirmed, adds nothing (a later correction of the same ticket
+replaces its label).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.db.models import Ticket, TicketState, TrainingExample
+from bot.errors import StorageError
+from bot.labels import Label, parse_label
+
+log = logging.getLogger(__name__)
+
+OPEN_STATES = (TicketState.POSTED, TicketState.APPROVED)
+
+
+@dataclass(frozen=True, slots=True)
+class NewExample:
+    text: str
+    label: Label
+    source: str  # approval, correction, csv, jira
+    source_key: str
+    ticket_id: int | None = None
+    model_probabilities: Mapping[str, float] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredExample:
+    id: int
+    text: str
+    label: Label
+    source_key: str
+    model_probabilities: Mapping[str, float] | None
+
+
+@dataclass(frozen=True, slots=True)
+class OpenTicket:
+    id: int
+    text: str
+    jira_key: str
+    jira_url: str | None
+
+
+class ExampleStore:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def add(self, example: NewExample, *, replace: bool = False) -> bool:
+        """Store one example; with ``replace``, an existing key gets the new label. True if new."""
+        return bool(await self.add_many([example], replace=replace))
+
+    async def add_many(self, examples: Sequence[NewExample], *, replace: bool = False) -> int:
+        """Store the examples whose keys are new (updating the others with ``replace``)."""
+        try:
+            async with self._sessions.begin() as session:
+                keys = [e.source_key for e in examples]
+                known = set(
+                    (await session.execute(select(TrainingExample.source_key).where(
+                        TrainingExample.source_key.in_(keys)))).scalars()
+                ) if keys else set()
+                fresh = {e.source_key: e for e in examples if e.source_key not in known}
+                session.add_all(_row(e) for e in fresh.values())
+                if replace:
+                    for e in examples:
+                        if e.source_key in known:
+                            await _relabel(session, e)
+        except SQLAlchemyError as exc:
+            raise StorageError(f"cannot store examples: {type(exc).__name__}") from exc
+        return len(fresh)
+
+    async def since(self, after_id: int = 0, limit: int = 100_000) -> list[StoredExample]:
+        """Examples with ``id > after_id`` in id order (the memory catches up with these)."""
+        statement = (select(TrainingExample).where(TrainingExample.id > after_id)
+                     .order_by(TrainingExample.id).limit(limit))
+        async with self._sessions() as session:
+            rows = (await session.execute(statement)).scalars().all()
+        return [_stored(row) for row in rows if parse_label(row.label) is not None]
+
+    async def last_id(self) -> int:
+        """The highest example id (a cheap check before catching up)."""
+        async with self._sessions() as session:
+            top = await session.scalar(select(func.max(TrainingExample.id)))
+        return int(top or 0)
+
+    async def count(self) -> int:
+        async with self._sessions() as session:
+            return int(await session.scalar(select(func.count(TrainingExample.id))) or 0)
+
+    async def open_tickets(self, exclude_id: int | None, limit: int = 500) -> list[OpenTicket]:
+        """Recent tickets that are filed and not rejected (candidates for a duplicate hint)."""
+        statement = (
+            select(Ticket.id, Ticket.text, Ticket.jira_key, Ticket.jira_url)
+            .where(Ticket.state.in_(OPEN_STATES), Ticket.jira_key.is_not(None))
+            .order_by(Ticket.id.desc()).limit(limit)
+        )
+        async with self._sessions() as session:
+            rows = (await session.execute(statement)).all()
+        return [OpenTicket(r.id, r.text, r.jira_key, r.jira_url) for r in rows
+                if r.id != exclude_id]
+
+
+def _row(example: NewExample) -> TrainingExample:
+    return TrainingExample(
+        text=example.text, label=example.label, source=example.source,
+        source_key=example.source_key, ticket_id=example.ticket_id,
+        model_probabilities=dict(example.model_probabilities or {}) or None,
+    )
+
+
+async def _relabel(session: AsyncSession, example: NewExample) -> None:
+    # A relabelled row moves to the end (new id) so running memories pick the change up.
+    old = (await session.execute(select(TrainingExample).where(
+        TrainingExample.source_key == example.source_key))).scalar_one()
+    if old.label == example.label:
+        return
+    await session.delete(old)
+    await session.flush()
+    session.add(_row(example))
+    log.info("example %s relabelled %s -> %s", example.source_key, old.label, example.label)
+
+
+def _stored(row: TrainingExample) -> StoredExample:
+    label = parse_label(row.label)
+    assert label is not None
+    return StoredExample(row.id, row.text, label, row.source_key, row.model_probabilities)

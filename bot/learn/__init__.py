@@ -1,0 +1,1 @@
+"""Triage that learns: confirmed examples, the similarity memory, and the classifier over it."""

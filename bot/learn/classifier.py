@@ -1,0 +1,180 @@
+"""``MemoryClassifier``: the classifier chain with a memory of confirmed tickets in front of it.
+
+In order: a near-duplicate of a confirmed ticket (similarity ≥ the memory's calibrated
+threshold) gets its label with no model call (``backend="memory"``); otherwise the chain is
+asked, with the most similar confirmed tickets as few-shot examples, and its probabilities are
+combined with the memory classifier's (``combine.Weights``, fitted on held-out pairs). With an
+empty memory every call goes straight to the chain, unchanged.
+
+The database is the source of truth: before each ticket the memory catches up with examples
+added since (by any process), and at start-up it is rebuilt from them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+
+from bot.classify.chain import ClassifierChain
+from bot.classify.types import Classification, Example
+from bot.db.examples import ExampleStore, StoredExample
+from bot.labels import LABELS, Label
+from bot.learn.combine import HeldOut, Probabilities, Weights, combine, fit_weights
+from bot.learn.duplicates import DuplicateFinder
+from bot.learn.memory import Memory
+
+log = logging.getLogger(__name__)
+
+MEMORY = "memory"
+MEMORY_VOTE = "memory-vote"  # the memory's classifier alone, when no model answered
+FEW_SHOT = 2
+EXAMPLE_CHARS = 400
+RECENT = 2000  # classifications remembered until their label is confirmed
+REWEIGH_GROWTH = 0.1
+
+
+class MemoryClassifier:
+    """See the module docstring. ``store=None`` gives a memory fed only through ``remember``."""
+
+    def __init__(self, chain: ClassifierChain, store: ExampleStore | None = None,
+                 *, few_shot: int = FEW_SHOT) -> None:
+        self.chain = chain
+        self.memory = Memory()
+        self.weights = Weights()
+        self.duplicates = DuplicateFinder(store, self.memory) if store else None
+        self._store = store
+        self._few_shot = few_shot
+        self._watermark = 0
+        self._keys: dict[str, int] = {}
+        self._pairs: list[HeldOut] = []
+        self._weighed_on = 0
+        self._recent: OrderedDict[str, tuple[Probabilities, Probabilities]] = OrderedDict()
+        self._with_model: list[StoredExample] = []
+        self._sync_lock = asyncio.Lock()
+
+    @property
+    def model_calls(self) -> int:
+        return self.chain.model_calls
+
+    def start(self) -> None:
+        self.chain.start()
+
+    async def aclose(self) -> None:
+        await self.chain.aclose()
+
+    async def load(self) -> int:
+        """Rebuild the memory from the database; returns how many examples it holds."""
+        started = time.perf_counter()
+        await self.sync()
+        if self._with_model:
+            held_out = await asyncio.to_thread(self.memory.held_out_probabilities)
+            self._pairs += self._stored_pairs(held_out)
+        self._reweigh(force=True)
+        log.info("memory: %d examples loaded in %.1f s (threshold %.3f, weights %s)",
+                 len(self.memory), time.perf_counter() - started, self.memory.threshold,
+                 self.weights)
+        return len(self.memory)
+
+    async def sync(self) -> None:
+        """Catch up with examples stored since the last call (cheap when there are none)."""
+        if self._store is None:
+            return
+        async with self._sync_lock:
+            if await self._store.last_id() <= self._watermark:
+                return
+            fresh = await self._store.since(self._watermark)
+            if fresh:
+                self._watermark = fresh[-1].id
+                await asyncio.to_thread(self._take, fresh)
+
+    def _take(self, fresh: Sequence[StoredExample]) -> None:
+        self._with_model += [e for e in fresh if e.model_probabilities]
+        new = [e for e in fresh if e.source_key not in self._keys]
+        for e in fresh:
+            if e.source_key in self._keys:
+                self.memory.relabel(self._keys[e.source_key], e.label)
+        for e in new:
+            self._keys[e.source_key] = len(self._keys)
+            self._note_pair(e.text, e.label)
+        self.memory.add([(e.text, e.label) for e in new])
+        self._reweigh()
+
+    def remember(self, examples: Sequence[Example]) -> None:
+        """Add confirmed examples directly (evaluation streams; the app goes through the store)."""
+        for text, label in examples:
+            self._note_pair(text, label)
+        self.memory.add(list(examples))
+        self._reweigh()
+
+    def _stored_pairs(self, held_out: Sequence[Mapping[Label, float]]) -> list[HeldOut]:
+        pairs = []
+        for e in self._with_model:
+            i = self._keys.get(e.source_key)
+            if i is not None and e.model_probabilities:
+                model = {label: float(e.model_probabilities.get(label, 0.0)) for label in LABELS}
+                pairs.append(HeldOut(model, held_out[i], e.label))
+        return pairs
+
+    def _note_pair(self, text: str, label: Label) -> None:
+        seen = self._recent.pop(_digest(text), None)
+        if seen is not None:
+            self._pairs.append(HeldOut(seen[0], seen[1], label))
+
+    def _reweigh(self, *, force: bool = False) -> None:
+        if force or len(self._pairs) > (1 + REWEIGH_GROWTH) * max(self._weighed_on, 1):
+            self.weights = fit_weights(self._pairs)
+            self._weighed_on = len(self._pairs)
+
+    async def possible_duplicate(self, text: str, ticket_id: int) -> str | None:
+        """The Jira key of a very similar open ticket (a hint shown on the message)."""
+        if self.duplicates is None:
+            return None
+        found = await self.duplicates.find(text, ticket_id)
+        return found.jira_key if found else None
+
+    async def classify(self, text: str, examples: Sequence[Example] = (), *,
+                       ticket_id: str = "-") -> Classification:
+        await self.sync()
+        if not len(self.memory):
+            return await self.chain.classify(text, examples, ticket_id=ticket_id)
+        started = time.perf_counter()
+        near = await asyncio.to_thread(self.memory.nearest, text, max(self._few_shot, 1))
+        if near and near[0].similarity >= self.memory.threshold:
+            top = near[0]
+            log.info("classify ticket=%s: %s from memory (similarity %.3f)", ticket_id,
+                     top.label, top.similarity)
+            return Classification(top.label, top.similarity, MEMORY, _ms(started),
+                                  probabilities={label: float(label == top.label)
+                                                 for label in LABELS})
+        memory = await asyncio.to_thread(self.memory.probabilities, text)
+        shots = tuple(examples) or tuple((n.text[:EXAMPLE_CHARS], n.label)
+                                         for n in near[: self._few_shot])
+        result = await self.chain.classify(text, shots, ticket_id=ticket_id)
+        return self._merge(text, result, memory, started)
+
+    def _merge(self, text: str, result: Classification, memory: Probabilities | None,
+               started: float) -> Classification:
+        if memory is None:
+            return result
+        if result.needs_triage or not result.probabilities:
+            label = max(memory, key=lambda k: memory[k])
+            return Classification(label, memory[label], MEMORY_VOTE, _ms(started), dict(memory))
+        self._recent[_digest(text)] = (dict(result.probabilities), dict(memory))
+        while len(self._recent) > RECENT:
+            self._recent.popitem(last=False)
+        merged = combine(result.probabilities, memory, self.weights)
+        label = max(merged, key=lambda k: merged[k])
+        return Classification(label, merged[label], f"{result.backend}+{MEMORY}", _ms(started),
+                              merged)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _ms(started: float) -> float:
+    return (time.perf_counter() - started) * 1000.0

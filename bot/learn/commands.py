@@ -1,0 +1,128 @@
+"""``ticketbot learn`` (import history) and the ``--learn`` options of ``ticketbot eval``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.classify.chain import ClassifierChain
+from bot.classify.evaluation import read_labelled_csv
+from bot.cli_support import fail, run_async, settings_or_exit, with_engine
+from bot.db import migrate
+from bot.db.engine import session_factory
+from bot.db.examples import ExampleStore
+from bot.errors import TicketbotError
+from bot.labels import LABELS
+from bot.learn.classifier import MemoryClassifier
+from bot.learn.importer import describe, import_csv, import_jira
+from bot.learn.stream import format_stream, run_stream
+from bot.tracker.client import Tracker
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def learn_options(command: F) -> F:
+    options = [
+        click.option("--learn", is_flag=True,
+                     help="Stream the file: classify each ticket, then confirm its label."),
+        click.option("--warm", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="With --learn: import this labelled CSV into the memory first."),
+        click.option("--warm-limit", type=click.IntRange(min=1),
+                     help="Only the first N rows of --warm."),
+        click.option("--skip", type=click.IntRange(min=0), default=0,
+                     help="Start the stream after the first N rows of CSV."),
+        click.option("--calibrate", type=click.IntRange(min=0), default=100, show_default=True,
+                     help="Held-out memory examples the model scores to weigh model vs memory."),
+        click.option("--few-shot", type=click.IntRange(min=0), default=2, show_default=True,
+                     help="Similar confirmed tickets given to the model as examples."),
+        click.option("--no-model", is_flag=True,
+                     help="Memory alone (no backend): what the memory contributes by itself."),
+        click.option("--span", help="Also score tickets A:B of the stream, e.g. 300:1000."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def run_learning_eval(csv_path: Path, limit: int | None, as_json: bool,
+                      chain: Callable[[], ClassifierChain], opts: dict[str, Any]) -> None:
+    rows = read_labelled_csv(csv_path)[opts["skip"]:]
+    rows = rows[:limit] if limit else rows
+    if not rows:
+        raise click.UsageError(f"{csv_path} has no labelled rows to stream")
+    warm = read_labelled_csv(opts["warm"], opts["warm_limit"]) if opts["warm"] else []
+    classifier = MemoryClassifier(_no_model() if opts["no_model"] else chain(),
+                                  few_shot=opts["few_shot"])
+    calibrate_on = 0 if opts["no_model"] else opts["calibrate"]
+    report = asyncio.run(_stream(classifier, rows, warm, calibrate_on, _span(opts["span"])))
+    report["command"] = {k: str(v) for k, v in opts.items() if v not in (None, False)}
+    click.echo(json.dumps(report, indent=2) if as_json else format_stream(report))
+
+
+async def _stream(classifier: MemoryClassifier, *args: Any) -> dict[str, Any]:
+    try:
+        return await run_stream(classifier, *args)
+    finally:
+        await classifier.aclose()
+
+
+def _no_model() -> ClassifierChain:
+    return ClassifierChain([], default_label=LABELS[0], timeout_s=1.0)
+
+
+def _span(value: str | None) -> tuple[int, int] | None:
+    if not value:
+        return None
+    try:
+        start, end = (int(part) for part in value.split(":"))
+    except ValueError:
+        raise click.BadParameter("expected A:B, e.g. 300:1000", param_hint="--span") from None
+    return start, end
+
+
+T = TypeVar("T")
+
+
+@click.command("learn")
+@click.option("--csv", "csv_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Import a labelled CSV (header text,label).")
+@click.option("--jql", help='Import Jira issues, e.g. "project = KAN AND created >= -365d".')
+@click.option("--max-issues", type=click.IntRange(min=1), default=1000, show_default=True,
+              help="At most this many issues from --jql.")
+def learn_command(csv_path: Path | None, jql: str | None, max_issues: int) -> None:
+    """Import history as confirmed examples for the memory (idempotent)."""
+    if (csv_path is None) == (jql is None):
+        raise click.UsageError("give either --csv FILE or --jql QUERY")
+    settings = settings_or_exit()
+
+    async def work(engine: AsyncEngine) -> Sequence[str]:
+        store = ExampleStore(session_factory(engine))
+        if csv_path is not None:
+            return describe(await import_csv(store, csv_path), str(csv_path))
+        assert jql is not None
+        tracker = Tracker(settings.jira)
+        try:
+            report = await import_jira(store, tracker, jql, settings.jira.issue_types, max_issues)
+        finally:
+            await tracker.aclose()
+        return describe(report, f"jira {jql!r}")
+
+    try:
+        lines = run_async(lambda: with_engine(settings, _migrated(work)))
+    except TicketbotError as exc:
+        fail(f"ticketbot: {exc}")
+    for line in lines:
+        click.echo(line)
+
+
+def _migrated(work: Callable[[AsyncEngine], Awaitable[T]]) -> Callable[[AsyncEngine], Awaitable[T]]:
+    async def run(engine: AsyncEngine) -> T:
+        await migrate.upgrade(engine)
+        return await work(engine)
+    return run

@@ -1,0 +1,53 @@
+"""Duplicate hints: is a new ticket very similar to an open one (filed, not rejected)?
+
+Similarity is the memory's TF-IDF cosine; a hint never blocks filing, it only adds a line to
+the ticket message. Open tickets' vectors are cached by ticket id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from bot.db.examples import ExampleStore, OpenTicket
+from bot.learn.memory import Memory
+from bot.learn.vectors import Matrix
+
+log = logging.getLogger(__name__)
+
+DUPLICATE_THRESHOLD = 0.8
+CANDIDATES = 500
+
+
+class DuplicateFinder:
+    def __init__(self, store: ExampleStore, memory: Memory,
+                 threshold: float = DUPLICATE_THRESHOLD) -> None:
+        self._store = store
+        self._memory = memory
+        self._threshold = threshold
+        self._vectors: dict[int, Matrix] = {}
+        self._size = 0
+
+    async def find(self, text: str, ticket_id: int | None) -> OpenTicket | None:
+        """The most similar open ticket at or above the threshold, else None."""
+        candidates = await self._store.open_tickets(ticket_id, CANDIDATES)
+        if not candidates:
+            return None
+        return await asyncio.to_thread(self._best, text, candidates)
+
+    def _best(self, text: str, candidates: list[OpenTicket]) -> OpenTicket | None:
+        mine = self._memory.vector(text)
+        scored = [(float((self._vector(c) @ mine.T).toarray()[0, 0]), c) for c in candidates]
+        similarity, best = max(scored, key=lambda pair: pair[0])
+        if similarity < self._threshold:
+            return None
+        log.info("possible duplicate of %s (ticket %s, similarity %.3f)", best.jira_key,
+                 best.id, similarity)
+        return best
+
+    def _vector(self, ticket: OpenTicket) -> Matrix:
+        if self._size != len(self._memory):  # IDF weights changed: vectors are stale
+            self._vectors, self._size = {}, len(self._memory)
+        if ticket.id not in self._vectors:
+            self._vectors[ticket.id] = self._memory.vector(ticket.text)
+        return self._vectors[ticket.id]

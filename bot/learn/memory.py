@@ -1,0 +1,175 @@
+"""The memory: confirmed tickets (text → label) as TF-IDF vectors, with a classifier over them.
+
+- ``nearest`` finds the most similar confirmed tickets (cosine similarity).
+- ``probabilities`` is a linear model (logistic loss, SGD) over the same vectors; it is refitted
+  from scratch whenever the memory has grown by ``REFIT_GROWTH`` and nudged with each new
+  example in between, so every confirmation counts at once.
+- ``threshold`` is the similarity above which the nearest ticket's label is trusted outright,
+  calibrated by leave-one-out on the memory itself (see ``calibrate_threshold``).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.linear_model import SGDClassifier
+
+from bot.labels import LABELS, Label
+from bot.learn.vectors import Matrix, TfidfSpace
+
+log = logging.getLogger(__name__)
+
+REFIT_GROWTH = 0.05
+MIN_TO_FIT = 2  # examples of at least two labels
+TARGET_PRECISION = 0.9  # share of near-duplicates whose label must agree
+MIN_THRESHOLD, MAX_THRESHOLD = 0.8, 0.98
+MIN_PAIRS = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Neighbour:
+    text: str
+    label: Label
+    similarity: float
+    index: int
+
+
+def new_model() -> SGDClassifier:
+    return SGDClassifier(loss="log_loss", alpha=1e-5, max_iter=20, tol=None, random_state=0)
+
+
+class Memory:
+    """Thread-safe index of confirmed examples; see the module docstring."""
+
+    def __init__(self) -> None:
+        self._space = TfidfSpace()
+        self._texts: list[str] = []
+        self._labels: list[Label] = []
+        self._counts: Matrix = sp.csr_matrix((0, 0), dtype=np.float32)
+        self._weighted: Matrix | None = None
+        self._model: SGDClassifier | None = None
+        self._fitted_on = 0
+        self.threshold = MAX_THRESHOLD
+        self._lock = threading.RLock()
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+    @property
+    def labels(self) -> list[Label]:
+        return list(self._labels)
+
+    @property
+    def texts(self) -> list[str]:
+        return list(self._texts)
+
+    def add(self, examples: Sequence[tuple[str, Label]]) -> None:
+        """Remember these confirmed examples (refits the classifier when grown enough)."""
+        if not examples:
+            return
+        with self._lock:
+            counts = self._space.counts([text for text, _ in examples])
+            self._space.learn(counts)
+            self._counts = counts if not self._texts else sp.vstack([self._counts, counts]).tocsr()
+            self._texts += [text for text, _ in examples]
+            self._labels += [label for _, label in examples]
+            self._weighted = None
+            self._update_model(counts, [label for _, label in examples])
+
+    def _update_model(self, counts: Matrix, labels: list[Label]) -> None:
+        grown = len(self) - self._fitted_on
+        unseen = self._model is not None and not set(labels) <= set(self._model.classes_)
+        if self._model is None or unseen or grown > REFIT_GROWTH * max(self._fitted_on, 20):
+            self.refit()
+        elif self._model is not None:
+            self._model.partial_fit(self._space.weigh(counts), labels)
+
+    def relabel(self, index: int, label: Label) -> None:
+        """A confirmed label changed (a correction after approval): refit with the new one."""
+        with self._lock:
+            self._labels[index] = label
+            self.refit()
+
+    def refit(self) -> None:
+        """Fit the classifier and recalibrate the near-duplicate threshold on all examples."""
+        with self._lock:
+            if len(set(self._labels)) < MIN_TO_FIT:
+                self._model = None
+                return
+            matrix = self._matrix()
+            model = new_model().fit(matrix, self._labels)
+            self._model, self._fitted_on = model, len(self)
+            self.threshold = calibrate_threshold(matrix, self._labels)
+            log.info("memory: classifier refitted on %d examples; near-duplicate threshold %.3f",
+                     len(self), self.threshold)
+
+    def _matrix(self) -> Matrix:
+        if self._weighted is None:
+            self._weighted = self._space.weigh(self._counts)
+        return self._weighted
+
+    def vector(self, text: str) -> Matrix:
+        with self._lock:
+            return self._space.weigh(self._space.counts([text]))
+
+    def nearest(self, text: str, k: int = 1) -> list[Neighbour]:
+        """The ``k`` most similar examples, most similar first."""
+        with self._lock:
+            if not self._texts:
+                return []
+            sims = (self._matrix() @ self.vector(text).T).toarray().ravel()
+            best = np.argsort(-sims)[:k]
+            return [Neighbour(self._texts[i], self._labels[i], float(sims[i]), int(i))
+                    for i in best]
+
+    def probabilities(self, text: str) -> dict[Label, float] | None:
+        """The classifier's label probabilities, or None before it can be fitted."""
+        with self._lock:
+            if self._model is None:
+                return None
+            row = self._model.predict_proba(self.vector(text))[0]
+            found = dict(zip(self._model.classes_, row, strict=True))
+            return {label: float(found.get(label, 0.0)) for label in LABELS}
+
+    def held_out_probabilities(self, folds: int = 5) -> list[dict[Label, float]]:
+        """Each example's probabilities from a model fitted without its fold (for weighting)."""
+        with self._lock:
+            matrix, labels = self._matrix(), np.array(self._labels)
+        out: list[dict[Label, float]] = [dict.fromkeys(LABELS, 0.2) for _ in labels]
+        order = np.arange(len(labels))
+        for fold in range(folds):
+            test, train = order[order % folds == fold], order[order % folds != fold]
+            if len(set(labels[train])) < MIN_TO_FIT or not len(test):
+                continue
+            model = new_model().fit(matrix[train], labels[train])
+            for i, row in zip(test, model.predict_proba(matrix[test]), strict=True):
+                found = dict(zip(model.classes_, row, strict=True))
+                out[i] = {label: float(found.get(label, 0.0)) for label in LABELS}
+        return out
+
+
+def calibrate_threshold(matrix: Matrix, labels: Sequence[Label]) -> float:
+    """Lowest similarity at which leave-one-out nearest neighbours agree ≥ TARGET_PRECISION.
+
+    Each example's nearest other example and their similarity; sorted by similarity, the
+    threshold is the lowest one whose pairs at or above it agree often enough (at least
+    ``MIN_PAIRS`` pairs), kept within [MIN_THRESHOLD, MAX_THRESHOLD].
+    """
+    if matrix.shape[0] < MIN_PAIRS + 1:
+        return MAX_THRESHOLD
+    sims = (matrix @ matrix.T).toarray()
+    np.fill_diagonal(sims, -1.0)
+    nearest = sims.argmax(axis=1)
+    best = sims[np.arange(len(labels)), nearest]
+    agree = np.array([labels[i] == labels[j] for i, j in enumerate(nearest)], dtype=float)
+    order = np.argsort(-best)
+    precision = np.cumsum(agree[order]) / np.arange(1, len(order) + 1)
+    ok = [i for i in range(MIN_PAIRS - 1, len(order)) if precision[i] >= TARGET_PRECISION]
+    if not ok:
+        return MAX_THRESHOLD
+    return float(np.clip(best[order[max(ok)]], MIN_THRESHOLD, MAX_THRESHOLD))

@@ -1,0 +1,28 @@
+"""Why an approver action (decide, correct the type) was refused, and the shared rule for it."""
+
+from __future__ import annotations
+
+import enum
+
+from bot.db.models import Ticket
+from bot.settings import ApprovalSettings
+
+
+class Refusal(enum.StrEnum):
+    NO_APPROVERS = "no_approvers"
+    NOT_APPROVER = "not_approver"
+    OWN_TICKET = "own_ticket"
+    ALREADY_DECIDED = "already_decided"
+    NOT_READY = "not_ready"
+    UNKNOWN_TICKET = "unknown_ticket"
+
+
+def approver_refusal(approvals: ApprovalSettings, ticket: Ticket, user_id: str) -> Refusal | None:
+    """Only configured approvers, and not on their own ticket unless allowed."""
+    if not approvals.approvers:
+        return Refusal.NO_APPROVERS
+    if user_id not in approvals.approvers:
+        return Refusal.NOT_APPROVER
+    if user_id == ticket.requester_id and not approvals.allow_self_approval:
+        return Refusal.OWN_TICKET
+    return None

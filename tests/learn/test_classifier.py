@@ -1,0 +1,107 @@
+"""MemoryClassifier: empty memory is the plain chain, near-copies skip the model, restarts agree."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.classify.chain import ClassifierChain
+from bot.classify.types import BackendAnswer, Example, one_hot
+from bot.db.engine import session_factory
+from bot.db.examples import ExampleStore, NewExample
+from bot.learn.classifier import MEMORY, MemoryClassifier
+
+HISTORY: list[tuple[str, str]] = [
+    ("The app crashes with a null pointer exception when I open settings", "Bug"),
+    ("Login page throws error 500 after the update", "Bug"),
+    ("Stack trace when saving a file with unicode name", "Bug"),
+    ("Please add dark mode to the dashboard", "Feature Request"),
+    ("It would be great to export reports as CSV", "Feature Request"),
+    ("Support single sign-on with our identity provider", "Feature Request"),
+    ("How do I reset my password?", "Question"),
+    ("Where can I find the API documentation?", "Question"),
+    ("What is the difference between the two plans?", "Question"),
+]
+
+
+class CountingBackend:
+    name = "scripted"
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, tuple[Example, ...]]] = []
+
+    async def classify(self, text: str, examples: Sequence[Example] = ()) -> BackendAnswer:
+        self.calls.append((text, tuple(examples)))
+        return BackendAnswer("Task", 0.4, one_hot("Task", 0.4))
+
+    async def health(self) -> str:
+        return "ok"
+
+    async def aclose(self) -> None:
+        return None
+
+
+def chain(backend: CountingBackend) -> ClassifierChain:
+    return ClassifierChain([backend], default_label="Task", timeout_s=5)
+
+
+async def test_empty_memory_behaves_exactly_like_the_chain() -> None:
+    plain_backend, wrapped_backend = CountingBackend(), CountingBackend()
+    plain = await chain(plain_backend).classify("Printer on floor 3 is jammed")
+    wrapped = await MemoryClassifier(chain(wrapped_backend)).classify(
+        "Printer on floor 3 is jammed")
+    assert (wrapped.label, wrapped.confidence, wrapped.backend, dict(wrapped.probabilities)) == (
+        plain.label, plain.confidence, plain.backend, dict(plain.probabilities))
+    assert wrapped_backend.calls == plain_backend.calls == [("Printer on floor 3 is jammed", ())]
+
+
+async def test_near_copy_is_answered_from_memory_without_the_model() -> None:
+    backend = CountingBackend()
+    classifier = MemoryClassifier(chain(backend))
+    classifier.remember(HISTORY)  # type: ignore[arg-type]
+    result = await classifier.classify("login page throws error 500 after the update")
+    assert (result.label, result.backend) == ("Bug", MEMORY)
+    assert backend.calls == []
+
+
+async def test_otherwise_model_gets_similar_examples_and_memory_votes() -> None:
+    backend = CountingBackend()
+    classifier = MemoryClassifier(chain(backend), few_shot=2)
+    classifier.remember(HISTORY)  # type: ignore[arg-type]
+    result = await classifier.classify("The editor crashes with an exception on save")
+    [(_, shots)] = backend.calls
+    assert len(shots) == 2 and all(label == "Bug" for _, label in shots)
+    assert result.backend == "scripted+memory"
+    assert abs(sum(result.probabilities.values()) - 1.0) < 1e-6
+
+
+async def test_memory_rebuilt_from_the_database_gives_the_same_answers(
+    engine: AsyncEngine,
+) -> None:
+    store = ExampleStore(session_factory(engine))
+    await store.add_many([NewExample(text, label, "csv", f"k{i}")  # type: ignore[arg-type]
+                          for i, (text, label) in enumerate(HISTORY)])
+    probes = ["The app crashes when I open settings", "Please add CSV export for reports",
+              "How do I find the documentation?"]
+    answers = []
+    for _ in range(2):  # a restart: a fresh classifier loading the same database
+        classifier = MemoryClassifier(chain(CountingBackend()), store)
+        assert await classifier.load() == len(HISTORY)
+        answers.append([(r.label, round(r.confidence, 6)) for r in
+                        [await classifier.classify(p) for p in probes]])
+    assert answers[0] == answers[1]
+
+
+async def test_new_confirmations_are_picked_up_before_the_next_ticket(
+    engine: AsyncEngine,
+) -> None:
+    store = ExampleStore(session_factory(engine))
+    backend = CountingBackend()
+    classifier = MemoryClassifier(chain(backend), store)
+    await classifier.load()
+    await store.add(NewExample("VPN drops every ten minutes on the office wifi", "Incident",
+                               "approval", "ticket:1"))
+    result = await classifier.classify("VPN drops every ten minutes on the office wifi")
+    assert (result.label, result.backend) == ("Incident", MEMORY)
+    assert backend.calls == []
