@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import random
 from datetime import timedelta
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 
 from bot import messages
 from bot.db.models import Ticket, TicketState, utcnow
@@ -116,9 +116,7 @@ class TicketPipeline:
 
     async def _file(self, ticket: Ticket) -> Ticket:
         person = await self._requester(ticket)
-        retrying = ticket.jira_create_started_at is not None
-        if not retrying:
-            await self._tickets.mark_started(ticket.id, "jira_create")
+        retrying = await self._tried_before(ticket, "jira_create")
         label = parse_label(ticket.label or "") or "Task"
         new = NewIssue(
             ticket_id=ticket.id,
@@ -139,9 +137,7 @@ class TicketPipeline:
         )
 
     async def _post(self, ticket: Ticket) -> Ticket:
-        maybe_posted = ticket.slack_post_started_at is not None
-        if not maybe_posted:
-            await self._tickets.mark_started(ticket.id, "slack_post")
+        maybe_posted = await self._tried_before(ticket, "slack_post")
         posted = await self._chat.post_ticket(ticket, maybe_posted=maybe_posted)
         return await self._tickets.advance(
             ticket.id,
@@ -155,6 +151,22 @@ class TicketPipeline:
                 "in_channel": posted.in_channel,
             },
         )
+
+    async def _tried_before(
+        self, ticket: Ticket, step: Literal["jira_create", "slack_post"]
+    ) -> bool:
+        """Whether an earlier attempt at this non-idempotent call may have gone through.
+
+        On a first attempt, notes that the call is about to be sent, so that any later attempt
+        looks for its effect first instead of repeating it.
+        """
+        started = {
+            "jira_create": ticket.jira_create_started_at,
+            "slack_post": ticket.slack_post_started_at,
+        }[step]
+        if started is None:
+            await self._tickets.mark_started(ticket.id, step)
+        return started is not None
 
     async def _requester(self, ticket: Ticket) -> Person:
         fallback = Person(ticket.requester_id, ticket.requester_name or ticket.requester_id)
