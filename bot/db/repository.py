@@ -113,9 +113,6 @@ class TicketLog:
         async with self._sessions() as session:
             return await session.get(Ticket, ticket_id)
 
-    async def get_by_dedupe_key(self, dedupe_key: str) -> Ticket | None:
-        return await self._one(select(Ticket).where(Ticket.dedupe_key == dedupe_key))
-
     async def get_by_jira_key(self, jira_key: str) -> Ticket | None:
         return await self._one(select(Ticket).where(Ticket.jira_key == jira_key))
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from bot.db.models import Ticket, TicketState
 from bot.db.repository import TicketLog
 from bot.sandbox.stack import BotProcess
 
-__all__ = ["TEST_CONFIG", "BotProcess", "bot_environment", "read_tickets", "settled"]
+__all__ = ["TEST_CONFIG", "BotProcess", "bot_environment", "read_tickets", "run_cli", "settled"]
 
 TEST_CONFIG = """
 jira:
@@ -78,3 +79,20 @@ async def settled(workdir: Path, count: int) -> list[Ticket]:
             break
         await asyncio.sleep(0.1)
     return tickets
+
+
+async def run_cli(env: Mapping[str, str], cwd: Path, *args: str) -> tuple[int, str]:
+    """Run `ticketbot ARGS` as an operator would; its exit code and combined output."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        *args,
+        env=dict(env),
+        cwd=cwd,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await process.communicate()
+    assert process.returncode is not None
+    return process.returncode, output.decode()

@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-import sys
 from pathlib import Path
 
+from tests.e2e.harness import run_cli
 from tests.emulators.jira_server import JiraEmulator
 from tests.emulators.openai_server import OpenAIEmulator
 from tests.emulators.slack_server import SlackEmulator
 
 
 async def doctor(env: dict[str, str], cwd: Path) -> tuple[int, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "doctor",
-        env=env,
-        cwd=cwd,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    output, _ = await process.communicate()
-    assert process.returncode is not None
-    return process.returncode, output.decode()
+    return await run_cli(env, cwd, "doctor")
 
 
 def rows(output: str) -> dict[str, str]:

@@ -17,7 +17,6 @@ import contextlib
 import json
 import re
 import sqlite3
-import sys
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,7 @@ from bot.db.models import Ticket, TicketState
 from bot.db.repository import TicketLog
 from bot.tracker.summary import utf16_len
 from tests.conftest import postgres_url, reset_schema
-from tests.e2e.harness import BotProcess, bot_environment
+from tests.e2e.harness import BotProcess, bot_environment, run_cli
 from tests.e2e.test_ticket_flow import file_ticket, posted
 from tests.emulators.jira_server import JiraEmulator, adf_to_text
 from tests.emulators.openai_server import OpenAIEmulator
@@ -267,18 +266,8 @@ def database_dump(path: Path) -> list[str]:
 
 
 async def cli(env: dict[str, str], cwd: Path, *args: str) -> str:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        *args,
-        env=env,
-        cwd=cwd,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    output, _ = await process.communicate()
-    return f"$ ticketbot {' '.join(args)} (exit {process.returncode})\n{output.decode()}"
+    code, output = await run_cli(env, cwd, *args)
+    return f"$ ticketbot {' '.join(args)} (exit {code})\n{output}"
 
 
 async def wait_for_state(url: str, ticket_id: int, state: TicketState) -> Ticket:

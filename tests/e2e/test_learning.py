@@ -40,12 +40,14 @@ async def test_approver_corrects_the_type_log_jira_and_message_follow(
     assert selected(message) == f"{ticket.id}:{ticket.label}"
     new = "Feature Request" if ticket.label != "Feature Request" else "Bug"
     before = len(slack.response_url_posts)
-    refused = await slack.select_option("C1", message.ts, "ticket_type", f"{ticket.id}:{new}",
-                                        user="U3")
+    refused = await slack.select_option(
+        "C1", message.ts, "ticket_type", f"{ticket.id}:{new}", user="U3"
+    )
     await slack.wait_for_ack(refused, timeout=3)
     await slack.wait_for(lambda: slack.response_url_posts[before:] or None, timeout=10)
-    envelope = await slack.select_option("C1", message.ts, "ticket_type", f"{ticket.id}:{new}",
-                                         user="U2")
+    envelope = await slack.select_option(
+        "C1", message.ts, "ticket_type", f"{ticket.id}:{new}", user="U2"
+    )
     await slack.wait_for_ack(envelope, timeout=3)
     await slack.wait_for(
         lambda: selected(slack.message("C1", message.ts)) == f"{ticket.id}:{new}" or None,
@@ -54,8 +56,7 @@ async def test_approver_corrects_the_type_log_jira_and_message_follow(
     [ticket] = await read_tickets(tmp_path)
     assert (ticket.label, ticket.classified_by) == (new, "approver")
     expected_type = {"Feature Request": "Story", "Bug": "Bug"}[new]
-    assert jira.issues[key]["issuetype"] == expected_type or expected_type in str(
-        jira.issues[key])
+    assert jira.issues[key]["issuetype"] == expected_type or expected_type in str(jira.issues[key])
     [example] = await stored_examples(tmp_path)
     assert (example.label, example.source_key) == (new, f"ticket:{ticket.id}")
     await click(slack, message.ts, "ticket_approve", user="U2")  # no change: still one example

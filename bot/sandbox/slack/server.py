@@ -180,21 +180,10 @@ class SlackEmulator:
         clicker, where = self._user(user), self._channel(channel)
         message = self._clickable_message(where.id, ts)
         found_block, button = self._find_button(message, action_id, block_id)
-        is_stored = isinstance(message, StoredMessage)
-        response_url = self.state.issue_response_url(
-            self.base_url, "actions", where.id, clicker.id, ts if is_stored else None
+        action = payloads.button_action(
+            found_block, button, value if value is not None else button.get("value")
         )
-        payload = payloads.block_actions(
-            payloads.button_action(
-                found_block, button, value if value is not None else button.get("value")
-            ),
-            clicker,
-            where,
-            message,
-            response_url=response_url,
-            trigger_id=self.state.issue_trigger(clicker.id),
-        )
-        return await self.push_envelope("interactive", payload)
+        return await self._push_action(action, clicker, where, message)
 
     async def select_option(
         self, channel: str, ts: str, action_id: str, value: str, *, user: str = "U1"
@@ -211,19 +200,31 @@ class SlackEmulator:
                 )
                 if option is None:
                     raise LookupError(f"{value!r} is not an option of {action_id!r}")
-                response_url = self.state.issue_response_url(
-                    self.base_url, "actions", where.id, clicker.id, ts
-                )
-                payload = payloads.block_actions(
-                    payloads.select_action(block.get("block_id"), element, option),
-                    clicker,
-                    where,
-                    message,
-                    response_url=response_url,
-                    trigger_id=self.state.issue_trigger(clicker.id),
-                )
-                return await self.push_envelope("interactive", payload)
+                action = payloads.select_action(block.get("block_id"), element, option)
+                return await self._push_action(action, clicker, where, message)
         raise LookupError(f"no select {action_id!r} in message {message}")
+
+    async def _push_action(
+        self,
+        action: JSON,
+        clicker: User,
+        where: Channel,
+        message: StoredMessage | EphemeralMessage,
+    ) -> str:
+        """Send a block_actions envelope for ``action`` taken on ``message``."""
+        ts = message.ts if isinstance(message, StoredMessage) else None
+        response_url = self.state.issue_response_url(
+            self.base_url, "actions", where.id, clicker.id, ts
+        )
+        payload = payloads.block_actions(
+            action,
+            clicker,
+            where,
+            message,
+            response_url=response_url,
+            trigger_id=self.state.issue_trigger(clicker.id),
+        )
+        return await self.push_envelope("interactive", payload)
 
     async def submit_view(
         self,
