@@ -64,10 +64,19 @@ class ExampleStore:
         try:
             async with self._sessions.begin() as session:
                 keys = [e.source_key for e in examples]
-                known = set(
-                    (await session.execute(select(TrainingExample.source_key).where(
-                        TrainingExample.source_key.in_(keys)))).scalars()
-                ) if keys else set()
+                known = (
+                    set(
+                        (
+                            await session.execute(
+                                select(TrainingExample.source_key).where(
+                                    TrainingExample.source_key.in_(keys)
+                                )
+                            )
+                        ).scalars()
+                    )
+                    if keys
+                    else set()
+                )
                 fresh = {e.source_key: e for e in examples if e.source_key not in known}
                 session.add_all(_row(e) for e in fresh.values())
                 if replace:
@@ -80,8 +89,12 @@ class ExampleStore:
 
     async def since(self, after_id: int = 0, limit: int = 100_000) -> list[StoredExample]:
         """Examples with ``id > after_id`` in id order (the memory catches up with these)."""
-        statement = (select(TrainingExample).where(TrainingExample.id > after_id)
-                     .order_by(TrainingExample.id).limit(limit))
+        statement = (
+            select(TrainingExample)
+            .where(TrainingExample.id > after_id)
+            .order_by(TrainingExample.id)
+            .limit(limit)
+        )
         async with self._sessions() as session:
             rows = (await session.execute(statement)).scalars().all()
         return [_stored(row) for row in rows if parse_label(row.label) is not None]
@@ -101,26 +114,34 @@ class ExampleStore:
         statement = (
             select(Ticket.id, Ticket.text, Ticket.jira_key, Ticket.jira_url)
             .where(Ticket.state.in_(OPEN_STATES), Ticket.jira_key.is_not(None))
-            .order_by(Ticket.id.desc()).limit(limit)
+            .order_by(Ticket.id.desc())
+            .limit(limit)
         )
         async with self._sessions() as session:
             rows = (await session.execute(statement)).all()
-        return [OpenTicket(r.id, r.text, r.jira_key, r.jira_url) for r in rows
-                if r.id != exclude_id]
+        return [
+            OpenTicket(r.id, r.text, r.jira_key, r.jira_url) for r in rows if r.id != exclude_id
+        ]
 
 
 def _row(example: NewExample) -> TrainingExample:
     return TrainingExample(
-        text=example.text, label=example.label, source=example.source,
-        source_key=example.source_key, ticket_id=example.ticket_id,
+        text=example.text,
+        label=example.label,
+        source=example.source,
+        source_key=example.source_key,
+        ticket_id=example.ticket_id,
         model_probabilities=dict(example.model_probabilities or {}) or None,
     )
 
 
 async def _relabel(session: AsyncSession, example: NewExample) -> None:
     # A relabelled row moves to the end (new id) so running memories pick the change up.
-    old = (await session.execute(select(TrainingExample).where(
-        TrainingExample.source_key == example.source_key))).scalar_one()
+    old = (
+        await session.execute(
+            select(TrainingExample).where(TrainingExample.source_key == example.source_key)
+        )
+    ).scalar_one()
     if old.label == example.label:
         return
     await session.delete(old)
