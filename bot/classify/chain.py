@@ -202,4 +202,5 @@ def _result(answer: BackendAnswer, backend: str, started: float) -> Classificati
         backend=backend,
         latency_ms=_elapsed_ms(started),
         probabilities=dict(answer.probabilities),
+        model_probabilities=dict(answer.probabilities),
     )

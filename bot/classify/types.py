@@ -18,7 +18,9 @@ class Classification:
 
     ``probabilities`` covers all five labels (zero where a backend gives no evidence) and sums
     to 1 when the backend reports probabilities. ``needs_triage`` marks a result a human must
-    check: the all-down fallback sets it.
+    check: the all-down fallback sets it. ``model_probabilities`` is what a model alone said
+    (before any memory was combined in); empty when no model answered. Kept with the ticket, it
+    becomes held-out evidence for weighing model against memory once a person confirms the label.
     """
 
     label: Label
@@ -27,6 +29,7 @@ class Classification:
     latency_ms: float
     probabilities: Mapping[Label, float] = field(default_factory=dict)
     needs_triage: bool = False
+    model_probabilities: Mapping[Label, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

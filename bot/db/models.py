@@ -116,6 +116,7 @@ class Ticket(Base):
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     lease_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     duplicate_of: Mapped[str | None] = mapped_column(String(64))
+    model_probabilities: Mapped[dict[str, float] | None] = mapped_column(JSON)
 
     __table_args__ = (Index("ix_tickets_requester_created", "requester_id", "created_at"),)
 

@@ -54,7 +54,13 @@ class MemoryClassifier:
         self._weighed_on = 0
         self._recent: OrderedDict[str, tuple[Probabilities, Probabilities]] = OrderedDict()
         self._with_model: list[StoredExample] = []
+        self._loaded = False
         self._sync_lock = asyncio.Lock()
+
+    @property
+    def held_out_pairs(self) -> int:
+        """(model, memory, label) triples gathered so far: the evidence behind ``weights``."""
+        return len(self._pairs)
 
     @property
     def model_calls(self) -> int:
@@ -73,6 +79,7 @@ class MemoryClassifier:
         if self._with_model:
             held_out = await asyncio.to_thread(self.memory.held_out_probabilities)
             self._pairs += self._stored_pairs(held_out)
+        self._with_model, self._loaded = [], True
         self._reweigh(force=True)
         log.info("memory: %d examples loaded in %.1f s (threshold %.3f, weights %s)",
                  len(self.memory), time.perf_counter() - started, self.memory.threshold,
@@ -92,14 +99,15 @@ class MemoryClassifier:
                 await asyncio.to_thread(self._take, fresh)
 
     def _take(self, fresh: Sequence[StoredExample]) -> None:
-        self._with_model += [e for e in fresh if e.model_probabilities]
+        if not self._loaded:  # load() pairs these with 5-fold held-out memory probabilities
+            self._with_model += [e for e in fresh if e.model_probabilities]
         new = [e for e in fresh if e.source_key not in self._keys]
         for e in fresh:
             if e.source_key in self._keys:
                 self.memory.relabel(self._keys[e.source_key], e.label)
         for e in new:
             self._keys[e.source_key] = len(self._keys)
-            self._note_pair(e.text, e.label)
+            self._note_pair(e.text, e.label, e.model_probabilities if self._loaded else None)
         self.memory.add([(e.text, e.label) for e in new])
         self._reweigh()
 
@@ -119,10 +127,21 @@ class MemoryClassifier:
                 pairs.append(HeldOut(model, held_out[i], e.label))
         return pairs
 
-    def _note_pair(self, text: str, label: Label) -> None:
+    def _note_pair(self, text: str, label: Label,
+                   stored: Mapping[str, float] | None = None) -> None:
+        """Keep (model, memory, label) for a newly confirmed ticket the memory has not seen.
+
+        The probabilities noted when it was classified here, else (classified before a restart,
+        or by another replica) the model's stored ones with the memory's current opinion.
+        """
         seen = self._recent.pop(_digest(text), None)
         if seen is not None:
             self._pairs.append(HeldOut(seen[0], seen[1], label))
+            return
+        memory = self.memory.probabilities(text) if stored else None
+        if stored and memory is not None:
+            model = {name: float(stored.get(name, 0.0)) for name in LABELS}
+            self._pairs.append(HeldOut(model, memory, label))
 
     def _reweigh(self, *, force: bool = False) -> None:
         if force or len(self._pairs) > (1 + REWEIGH_GROWTH) * max(self._weighed_on, 1):
@@ -169,7 +188,7 @@ class MemoryClassifier:
         merged = combine(result.probabilities, memory, self.weights)
         label = max(merged, key=lambda k: merged[k])
         return Classification(label, merged[label], f"{result.backend}+{MEMORY}", _ms(started),
-                              merged)
+                              merged, model_probabilities=result.model_probabilities)
 
 
 def _digest(text: str) -> str:

@@ -80,7 +80,8 @@ class Corrector:
         )
         if self._examples is not None:
             await self._examples.add(NewExample(ticket.text, label, "correction",
-                                                f"ticket:{ticket.id}", ticket.id), replace=True)
+                                                f"ticket:{ticket.id}", ticket.id,
+                                                ticket.model_probabilities), replace=True)
         log.info("ticket %s: type corrected %s -> %s by %s", ticket.id, ticket.label, label,
                  user_id)
         return updated

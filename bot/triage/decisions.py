@@ -96,7 +96,8 @@ class Decider:
         label = parse_label(ticket.label or "")
         if self._examples is None or label is None:
             return
-        example = NewExample(ticket.text, label, "approval", f"ticket:{ticket.id}", ticket.id)
+        example = NewExample(ticket.text, label, "approval", f"ticket:{ticket.id}", ticket.id,
+                             ticket.model_probabilities)
         try:
             await self._examples.add(example)
         except TicketbotError as exc:

@@ -95,10 +95,12 @@ class TicketPipeline:
         chosen = parse_label(ticket.label_override or "")
         if chosen is not None:
             label, confidence, backend, triage = chosen, 1.0, "requester", False
+            evidence = None
         else:
             result = await self._classifier.classify(ticket.text, ticket_id=str(ticket.id))
             label, confidence, backend = result.label, result.confidence, result.backend
             triage = result.needs_triage
+            evidence = dict(result.model_probabilities) or None
         log.info("ticket %s classified %s (%.2f) by %s", ticket.id, label, confidence, backend)
         duplicate = await _possible_duplicate(self._classifier, ticket)
         details = {"label": label, "confidence": round(confidence, 4), "backend": backend}
@@ -111,6 +113,7 @@ class TicketPipeline:
             classified_by=backend,
             needs_triage=triage,
             duplicate_of=duplicate,
+            model_probabilities=evidence,
             details={**details, "duplicate_of": duplicate} if duplicate else details,
         )
 

@@ -74,6 +74,9 @@ async def test_approval_confirms_and_a_near_copy_gets_a_duplicate_hint(
     await slack.wait_for(lambda: not slack.message("C1", first.ts).buttons() or None, timeout=10)
     [example] = await stored_examples(tmp_path)
     assert example.source_key == "ticket:1"
+    evidence = example.model_probabilities or {}  # what the model said, kept for weighing
+    assert set(evidence) == {"Task", "Bug", "Incident", "Feature Request", "Question"}
+    assert abs(sum(evidence.values()) - 1.0) < 1e-3
     await file_ticket(slack, text + "!", user="U1")
     await file_ticket(slack, "Order more coffee for the kitchen on the third floor", user="U1")
     messages = await posted(slack, count=2)

@@ -105,3 +105,26 @@ async def test_new_confirmations_are_picked_up_before_the_next_ticket(
     result = await classifier.classify("VPN drops every ten minutes on the office wifi")
     assert (result.label, result.backend) == ("Incident", MEMORY)
     assert backend.calls == []
+
+
+def said(label: str) -> dict[str, float]:
+    return {name: (0.6 if name == label else 0.1) for name in
+            ("Task", "Bug", "Incident", "Feature Request", "Question")}
+
+
+async def test_model_evidence_survives_a_restart_and_comes_from_other_replicas(
+    engine: AsyncEngine,
+) -> None:
+    store = ExampleStore(session_factory(engine))
+    confirmed = [NewExample(f"{text} (ticket {i})", label, "approval",  # type: ignore[arg-type]
+                            f"ticket:{i}", model_probabilities=said(label))
+                 for i, (text, label) in enumerate(HISTORY * 3)]
+    await store.add_many(confirmed)
+    restarted = MemoryClassifier(chain(CountingBackend()), store)
+    await restarted.load()
+    assert restarted.held_out_pairs == len(confirmed)
+    assert restarted.weights.pairs == len(confirmed)
+    await store.add(NewExample("Sync fails with a timeout error on large folders", "Bug",
+                               "approval", "ticket:99", model_probabilities=said("Bug")))
+    await restarted.classify("Something unrelated about the coffee machine")
+    assert restarted.held_out_pairs == len(confirmed) + 1
