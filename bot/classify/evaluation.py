@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.classify.chain import ClassifierChain
 from bot.classify.metrics import accuracy, confusion_matrix, macro_f1, per_label, percentile
+from bot.classify.progress import Progress
 from bot.classify.types import Classification
 from bot.labels import LABELS, Label, parse_label
 
@@ -62,9 +63,11 @@ def read_labelled_csv(path: Path, limit: int | None = None) -> list[tuple[str, L
 
 async def evaluate(chain: ClassifierChain, rows: Sequence[tuple[str, Label]]) -> EvalReport:
     report = EvalReport()
+    progress = Progress(len(rows))
     for text, label in rows:
         report.results.append(await chain.classify(text))
         report.gold.append(label)
+        progress.tick(report.results[-1].label == label)
     report.model_calls = chain.model_calls
     return report
 

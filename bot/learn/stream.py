@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.classify.metrics import accuracy, confusion_matrix, macro_f1, percentile
+from bot.classify.progress import Progress
 from bot.classify.types import Classification, Example
 from bot.labels import LABELS, Label
 from bot.learn.classifier import MEMORY, MemoryClassifier
@@ -69,9 +70,11 @@ async def run_stream(classifier: MemoryClassifier, rows: Sequence[Example],
     pairs = await calibrate(classifier, calibrate_on)
     gold: list[Label] = []
     results: list[Classification] = []
+    progress = Progress(len(rows), "eval --learn")
     for text, label in rows:
         results.append(await classifier.classify(text, ticket_id=str(len(results) + 1)))
         gold.append(label)
+        progress.tick(results[-1].label == label)
         await asyncio.to_thread(classifier.remember, [(text, label)])
     report: dict[str, Any] = {
         "warm": len(warm), "calibration_pairs": pairs,
