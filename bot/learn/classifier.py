@@ -1,7 +1,9 @@
 """``MemoryClassifier``: the classifier chain with a memory of confirmed tickets in front of it.
 
 In order: a near-duplicate of a confirmed ticket (similarity ≥ the memory's calibrated
-threshold) gets its label with no model call (``backend="memory"``); otherwise the chain is
+threshold) gets its label with no model call (``backend="memory"``); so does a ticket the
+memory's classifier is sure of (probability ≥ its calibrated ``confident_at``,
+``backend="memory-classifier"``); otherwise the chain is
 asked, with the most similar confirmed tickets as few-shot examples, and its probabilities are
 combined with the memory classifier's (``combine.Weights``, fitted on held-out pairs). With an
 empty memory every call goes straight to the chain, unchanged.
@@ -30,6 +32,8 @@ from bot.learn.memory import Memory
 log = logging.getLogger(__name__)
 
 MEMORY = "memory"
+MEMORY_CLASSIFIER = "memory-classifier"  # the memory's classifier, sure enough to skip the model
+ANSWERED_BY_MEMORY = (MEMORY, MEMORY_CLASSIFIER)
 MEMORY_VOTE = "memory-vote"  # the memory's classifier alone, when no model answered
 FEW_SHOT = 2
 EXAMPLE_CHARS = 400
@@ -170,6 +174,13 @@ class MemoryClassifier:
                                   probabilities={label: float(label == top.label)
                                                  for label in LABELS})
         memory = await asyncio.to_thread(self.memory.probabilities, text)
+        sure = self.memory.confident_at
+        if memory is not None and sure is not None and max(memory.values()) >= sure:
+            label = max(memory, key=lambda k: memory[k])
+            log.info("classify ticket=%s: %s from the memory's classifier (%.3f >= %.3f)",
+                     ticket_id, label, memory[label], sure)
+            return Classification(label, memory[label], MEMORY_CLASSIFIER, _ms(started),
+                                  dict(memory))
         shots = tuple(examples) or tuple((n.text[:EXAMPLE_CHARS], n.label)
                                          for n in near[: self._few_shot])
         result = await self.chain.classify(text, shots, ticket_id=ticket_id)

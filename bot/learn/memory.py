@@ -6,13 +6,16 @@
   example in between, so every confirmation counts at once.
 - ``threshold`` is the similarity above which the nearest ticket's label is trusted outright,
   calibrated by leave-one-out on the memory itself (see ``calibrate_threshold``).
+- ``confident_at`` is the classifier probability above which its answer is trusted without
+  asking a model, calibrated on held-out folds (see ``calibrate_confidence``); None while
+  no level is precise enough.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +32,7 @@ MIN_TO_FIT = 2  # examples of at least two labels
 TARGET_PRECISION = 0.9  # share of near-duplicates whose label must agree
 MIN_THRESHOLD, MAX_THRESHOLD = 0.8, 0.98
 MIN_PAIRS = 10
+CONFIDENT_MIN_EXAMPLES = 50  # held-out folds of fewer examples say too little
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +59,8 @@ class Memory:
         self._model: SGDClassifier | None = None
         self._fitted_on = 0
         self.threshold = MAX_THRESHOLD
+        self.confident_at: float | None = None
+        self._held_out: list[dict[Label, float]] = []
         self._lock = threading.RLock()
 
     def __len__(self) -> int:
@@ -93,6 +99,7 @@ class Memory:
         """A confirmed label changed (a correction after approval): refit with the new one."""
         with self._lock:
             self._labels[index] = label
+            self._held_out = []
             self.refit()
 
     def refit(self) -> None:
@@ -105,8 +112,10 @@ class Memory:
             model = new_model().fit(matrix, self._labels)
             self._model, self._fitted_on = model, len(self)
             self.threshold = calibrate_threshold(matrix, self._labels)
-            log.info("memory: classifier refitted on %d examples; near-duplicate threshold %.3f",
-                     len(self), self.threshold)
+            self.confident_at = calibrate_confidence(self.held_out_probabilities(), self._labels)
+            log.info("memory: classifier refitted on %d examples; near-duplicate threshold %.3f, "
+                     "confident at %s", len(self), self.threshold,
+                     "-" if self.confident_at is None else f"{self.confident_at:.3f}")
 
     def _matrix(self) -> Matrix:
         if self._weighted is None:
@@ -139,6 +148,12 @@ class Memory:
     def held_out_probabilities(self, folds: int = 5) -> list[dict[Label, float]]:
         """Each example's probabilities from a model fitted without its fold (for weighting)."""
         with self._lock:
+            if len(self._held_out) != len(self):
+                self._held_out = self._fold_probabilities(folds)
+            return self._held_out
+
+    def _fold_probabilities(self, folds: int) -> list[dict[Label, float]]:
+        with self._lock:
             matrix, labels = self._matrix(), np.array(self._labels)
         out: list[dict[Label, float]] = [dict.fromkeys(LABELS, 0.2) for _ in labels]
         order = np.arange(len(labels))
@@ -153,12 +168,24 @@ class Memory:
         return out
 
 
+def lowest_precise_score(scores: np.ndarray, right: np.ndarray) -> float | None:
+    """The lowest score at which the answers scoring at least that are right ≥ TARGET_PRECISION
+    of the time (over at least ``MIN_PAIRS`` answers); None if no score is that precise."""
+    order = np.argsort(-scores, kind="stable")
+    ranked = scores[order]
+    precision = np.cumsum(right[order]) / np.arange(1, len(order) + 1)
+    cuts = np.append(ranked[1:] < ranked[:-1], True)  # a threshold admits all of a tie
+    ok = [i for i in range(MIN_PAIRS - 1, len(order))
+          if cuts[i] and precision[i] >= TARGET_PRECISION]
+    return float(ranked[max(ok)]) if ok else None
+
+
 def calibrate_threshold(matrix: Matrix, labels: Sequence[Label]) -> float:
     """Lowest similarity at which leave-one-out nearest neighbours agree ≥ TARGET_PRECISION.
 
-    Each example's nearest other example and their similarity; sorted by similarity, the
-    threshold is the lowest one whose pairs at or above it agree often enough (at least
-    ``MIN_PAIRS`` pairs), kept within [MIN_THRESHOLD, MAX_THRESHOLD].
+    Each example's nearest other example and their similarity; the threshold is the lowest
+    similarity whose pairs at or above it agree often enough, kept within
+    [MIN_THRESHOLD, MAX_THRESHOLD].
     """
     if matrix.shape[0] < MIN_PAIRS + 1:
         return MAX_THRESHOLD
@@ -167,9 +194,16 @@ def calibrate_threshold(matrix: Matrix, labels: Sequence[Label]) -> float:
     nearest = sims.argmax(axis=1)
     best = sims[np.arange(len(labels)), nearest]
     agree = np.array([labels[i] == labels[j] for i, j in enumerate(nearest)], dtype=float)
-    order = np.argsort(-best)
-    precision = np.cumsum(agree[order]) / np.arange(1, len(order) + 1)
-    ok = [i for i in range(MIN_PAIRS - 1, len(order)) if precision[i] >= TARGET_PRECISION]
-    if not ok:
-        return MAX_THRESHOLD
-    return float(np.clip(best[order[max(ok)]], MIN_THRESHOLD, MAX_THRESHOLD))
+    found = lowest_precise_score(best, agree)
+    return MAX_THRESHOLD if found is None else float(np.clip(found, MIN_THRESHOLD, MAX_THRESHOLD))
+
+
+def calibrate_confidence(held_out: Sequence[Mapping[Label, float]],
+                         labels: Sequence[Label]) -> float | None:
+    """Lowest top probability at which held-out answers are right ≥ TARGET_PRECISION."""
+    if len(labels) < CONFIDENT_MIN_EXAMPLES:
+        return None
+    top = [max(p, key=lambda k: p[k]) for p in held_out]
+    scores = np.array([p[label] for p, label in zip(held_out, top, strict=True)])
+    right = np.array([t == gold for t, gold in zip(top, labels, strict=True)], dtype=float)
+    return lowest_precise_score(scores, right)

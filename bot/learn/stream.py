@@ -16,7 +16,7 @@ from bot.classify.metrics import accuracy, confusion_matrix, macro_f1, percentil
 from bot.classify.progress import Progress
 from bot.classify.types import Classification, Example
 from bot.labels import LABELS, Label
-from bot.learn.classifier import MEMORY, MemoryClassifier
+from bot.learn.classifier import ANSWERED_BY_MEMORY, MemoryClassifier
 from bot.learn.combine import HeldOut, fit_weights
 
 
@@ -36,7 +36,8 @@ def score(gold: Sequence[Label], results: Sequence[Classification]) -> dict[str,
         "tickets": len(gold),
         "accuracy": accuracy(gold, predicted),
         "macro_f1": macro_f1(confusion_matrix(gold, predicted)),
-        "from_memory": sum(r.backend == MEMORY for r in results) / max(len(results), 1),
+        "from_memory": sum(r.backend in ANSWERED_BY_MEMORY for r in results)
+        / max(len(results), 1),
         "latency_p50_ms": percentile(latencies, 50),
         "latency_p95_ms": percentile(latencies, 95),
     }

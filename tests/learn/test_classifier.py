@@ -10,7 +10,8 @@ from bot.classify.chain import ClassifierChain
 from bot.classify.types import BackendAnswer, Example, one_hot
 from bot.db.engine import session_factory
 from bot.db.examples import ExampleStore, NewExample
-from bot.learn.classifier import MEMORY, MemoryClassifier
+from bot.learn.classifier import MEMORY, MEMORY_CLASSIFIER, MemoryClassifier
+from bot.learn.memory import calibrate_confidence
 
 HISTORY: list[tuple[str, str]] = [
     ("The app crashes with a null pointer exception when I open settings", "Bug"),
@@ -128,3 +129,37 @@ async def test_model_evidence_survives_a_restart_and_comes_from_other_replicas(
                                "approval", "ticket:99", model_probabilities=said("Bug")))
     await restarted.classify("Something unrelated about the coffee machine")
     assert restarted.held_out_pairs == len(confirmed) + 1
+
+
+def separable_history() -> list[tuple[str, str]]:
+    subjects = ["billing", "search", "export", "login", "upload", "calendar", "reports",
+                "sharing", "mobile", "settings", "printing", "backup"]
+    rows = []
+    for i, subject in enumerate(subjects * 2):
+        rows += [(f"The {subject} page crashes with an exception and stack trace #{i}", "Bug"),
+                 (f"Please add support for {subject} in the new version #{i}",
+                  "Feature Request"),
+                 (f"How do I use {subject}? Where is it documented? #{i}", "Question")]
+    return rows
+
+
+async def test_a_sure_memory_classifier_answers_without_the_model() -> None:
+    backend = CountingBackend()
+    classifier = MemoryClassifier(chain(backend))
+    classifier.remember(separable_history())  # type: ignore[arg-type]
+    probe = "The invoices page crashes with an exception and stack trace"
+    assert classifier.memory.nearest(probe)[0].similarity < classifier.memory.threshold
+    result = await classifier.classify(probe)
+    assert (result.label, result.backend) == ("Bug", MEMORY_CLASSIFIER)
+    assert result.confidence >= classifier.memory.confident_at
+    assert backend.calls == []
+
+
+def test_confidence_is_calibrated_on_held_out_answers() -> None:
+    labels = ["Bug"] * 30 + ["Question"] * 30
+    right = [{"Bug": 0.9 - i / 100, "Question": 0.1 + i / 100} for i in range(30)]
+    wrong = [{"Bug": 0.55, "Question": 0.45}] * 30  # confidently wrong below 0.56
+    level = calibrate_confidence(right + wrong, labels)  # type: ignore[arg-type]
+    assert level is not None and 0.6 <= level <= 0.9
+    assert calibrate_confidence(wrong + wrong, labels) is None  # type: ignore[arg-type]
+    assert calibrate_confidence(right[:10], labels[:10]) is None  # too few to say
