@@ -1,9 +1,10 @@
 """The memory: confirmed tickets (text → label) as TF-IDF vectors, with a classifier over them.
 
 - ``nearest`` finds the most similar confirmed tickets (cosine similarity).
-- ``probabilities`` is a linear model (logistic loss, SGD) over the same vectors; it is refitted
-  from scratch whenever the memory has grown by ``REFIT_GROWTH`` and nudged with each new
-  example in between, so every confirmation counts at once.
+- ``probabilities`` is a linear model (logistic loss, SGD) over the same vectors, refitted from
+  scratch whenever the memory has grown by ``REFIT_GROWTH`` (with every example while it is
+  small). In between, new examples count through ``nearest`` only: nudging the model with
+  single examples (``partial_fit``) measured worse than waiting for the next refit.
 - ``threshold`` is the similarity above which the nearest ticket's label is trusted outright,
   calibrated by leave-one-out on the memory itself (see ``calibrate_threshold``).
 - ``confident_at`` is the classifier probability above which its answer is trusted without
@@ -85,15 +86,13 @@ class Memory:
             self._texts += [text for text, _ in examples]
             self._labels += [label for _, label in examples]
             self._weighted = None
-            self._update_model(counts, [label for _, label in examples])
+            self._refit_when_grown([label for _, label in examples])
 
-    def _update_model(self, counts: Matrix, labels: list[Label]) -> None:
+    def _refit_when_grown(self, labels: list[Label]) -> None:
         grown = len(self) - self._fitted_on
         unseen = self._model is not None and not set(labels) <= set(self._model.classes_)
         if self._model is None or unseen or grown > REFIT_GROWTH * max(self._fitted_on, 20):
             self.refit()
-        elif self._model is not None:
-            self._model.partial_fit(self._space.weigh(counts), labels)
 
     def relabel(self, index: int, label: Label) -> None:
         """A confirmed label changed (a correction after approval): refit with the new one."""
