@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import csv
 import json
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -21,7 +22,7 @@ from bot.errors import TicketbotError
 from bot.labels import LABELS
 from bot.learn.classifier import MemoryClassifier
 from bot.learn.importer import describe, import_csv, import_jira
-from bot.learn.stream import format_stream, run_stream
+from bot.learn.stream import format_stream, run_stream, unmarked_rows
 from bot.tracker.client import Tracker
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -44,6 +45,9 @@ def learn_options(command: F) -> F:
         click.option("--no-model", is_flag=True,
                      help="Memory alone (no backend): what the memory contributes by itself."),
         click.option("--span", help="Also score tickets A:B of the stream, e.g. 300:1000."),
+        click.option("--unmarked", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="A *.meta.csv beside CSV: also score only rows with no give-away "
+                          "marker (all *_marker columns 0)."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -60,7 +64,8 @@ def run_learning_eval(csv_path: Path, limit: int | None, as_json: bool,
     classifier = MemoryClassifier(_no_model() if opts["no_model"] else chain(),
                                   few_shot=opts["few_shot"])
     calibrate_on = 0 if opts["no_model"] else opts["calibrate"]
-    report = asyncio.run(_stream(classifier, rows, warm, calibrate_on, _span(opts["span"])))
+    keep = _keep(opts["unmarked"], opts["skip"], len(rows))
+    report = asyncio.run(_stream(classifier, rows, warm, calibrate_on, _span(opts["span"]), keep))
     report["command"] = {k: str(v) for k, v in opts.items() if v not in (None, False)}
     click.echo(json.dumps(report, indent=2) if as_json else format_stream(report))
 
@@ -70,6 +75,16 @@ async def _stream(classifier: MemoryClassifier, *args: Any) -> dict[str, Any]:
         return await run_stream(classifier, *args)
     finally:
         await classifier.aclose()
+
+
+def _keep(meta: Path | None, skip: int, count: int) -> list[bool] | None:
+    if meta is None:
+        return None
+    try:
+        flags = unmarked_rows(meta)
+    except (ValueError, OSError, csv.Error) as exc:
+        raise click.BadParameter(str(exc), param_hint="--unmarked") from None
+    return flags[skip:skip + count]
 
 
 def _no_model() -> ClassifierChain:

@@ -111,7 +111,9 @@ class Memory:
             model = new_model().fit(matrix, self._labels)
             self._model, self._fitted_on = model, len(self)
             self.threshold = calibrate_threshold(matrix, self._labels)
-            self.confident_at = calibrate_confidence(self.held_out_probabilities(), self._labels)
+            self.confident_at = (
+                calibrate_confidence(self.held_out_probabilities(), self._labels)
+                if len(self) >= CONFIDENT_MIN_EXAMPLES else None)
             log.info("memory: classifier refitted on %d examples; near-duplicate threshold %.3f, "
                      "confident at %s", len(self), self.threshold,
                      "-" if self.confident_at is None else f"{self.confident_at:.3f}")

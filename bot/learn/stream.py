@@ -8,8 +8,10 @@ memory grows as the stream goes. Scores are reported per window of the stream (f
 from __future__ import annotations
 
 import asyncio
+import csv
 import random
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from bot.classify.metrics import accuracy, confusion_matrix, macro_f1, percentile
@@ -43,6 +45,27 @@ def score(gold: Sequence[Label], results: Sequence[Classification]) -> dict[str,
     }
 
 
+def unmarked_rows(meta: Path) -> list[bool]:
+    """Per row of a ``*.meta.csv``: True when none of its ``*_marker`` columns is set.
+
+    Some datasets flag rows whose text gives the label away (a ``[Bug]`` title, a template
+    line); scoring without them shows what the classifier does on plain prose.
+    """
+    with meta.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        markers = [name for name in reader.fieldnames or () if name.endswith("_marker")]
+        if not markers:
+            raise ValueError(f"{meta} has no *_marker columns")
+        return [all((row.get(name) or "0").strip() in ("0", "") for name in markers)
+                for row in reader]
+
+
+def _subset(gold: Sequence[Label], results: Sequence[Classification], keep: Sequence[bool],
+            a: int, b: int) -> dict[str, Any]:
+    chosen = [i for i in range(a, min(b, len(gold))) if i < len(keep) and keep[i]]
+    return score([gold[i] for i in chosen], [results[i] for i in chosen])
+
+
 async def calibrate(classifier: MemoryClassifier, count: int, seed: int = 0) -> int:
     """Fit the model/memory weights on ``count`` held-out pairs from the memory's examples.
 
@@ -65,7 +88,8 @@ async def calibrate(classifier: MemoryClassifier, count: int, seed: int = 0) -> 
 
 async def run_stream(classifier: MemoryClassifier, rows: Sequence[Example],
                      warm: Sequence[Example] = (), calibrate_on: int = 0,
-                     span: tuple[int, int] | None = None) -> dict[str, Any]:
+                     span: tuple[int, int] | None = None,
+                     keep: Sequence[bool] | None = None) -> dict[str, Any]:
     if warm:
         await asyncio.to_thread(classifier.remember, list(warm))
     pairs = await calibrate(classifier, calibrate_on)
@@ -91,6 +115,10 @@ async def run_stream(classifier: MemoryClassifier, rows: Sequence[Example],
     if span is not None:
         a, b = span
         report["span"] = {f"{a}-{b}": score(gold[a:b], results[a:b])}
+    if keep is not None:
+        spans = [(0, len(gold)), *([span] if span else [])]
+        report["unmarked"] = {("all" if (a, b) == (0, len(gold)) else f"{a}-{b}"):
+                              _subset(gold, results, keep, a, b) for a, b in spans}
     return report
 
 
@@ -100,11 +128,12 @@ def format_stream(report: dict[str, Any]) -> str:
              f"{weights['memory']:g} (fitted on {weights['pairs']} held-out pairs)  "
              f"near-duplicate threshold {report['threshold']:.3f}  "
              f"model calls {report['model_calls']}",
-             f"{'window':<12}{'tickets':>8}{'accuracy':>10}{'macro-F1':>10}{'memory':>8}"
+             f"{'window':<16}{'tickets':>8}{'accuracy':>10}{'macro-F1':>10}{'memory':>8}"
              f"{'p50 ms':>9}{'p95 ms':>9}"]
-    rows = {**report["windows"], **report.get("span", {}), "all": report["overall"]}
+    rows = {**report["windows"], **report.get("span", {}), "all": report["overall"],
+            **{f"{name} unmarked": s for name, s in report.get("unmarked", {}).items()}}
     for name, s in rows.items():
-        lines.append(f"{name:<12}{s['tickets']:>8}{s['accuracy']:>10.3f}{s['macro_f1']:>10.3f}"
+        lines.append(f"{name:<16}{s['tickets']:>8}{s['accuracy']:>10.3f}{s['macro_f1']:>10.3f}"
                      f"{s['from_memory']:>8.2f}{s['latency_p50_ms']:>9.0f}"
                      f"{s['latency_p95_ms']:>9.0f}")
     return "\n".join(lines)
