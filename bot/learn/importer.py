@@ -2,6 +2,10 @@
 
 Idempotent: each row's ``source_key`` is ``csv:<sha256 of label and text>`` or
 ``jira:<issue key>``, so importing the same history twice adds nothing.
+A Jira issue's example text is shaped like a ticket: the summary, a newline, then the
+description as plain text (ADF on API v3 converted), cut at ``MAX_TEXT`` characters. Issues
+come page by page from one search that returns those fields (no request per issue), and each
+page is stored as it arrives.
 Jira issue types map back to labels through the inverse of ``jira.issue_types``; a type that
 several labels map to (Task ← Task, Question) goes to the label of the same name, and types
 with no label are skipped and counted.
@@ -12,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -20,11 +24,12 @@ from typing import Protocol
 from bot.classify.evaluation import read_labelled_csv
 from bot.db.examples import ExampleStore, NewExample
 from bot.labels import Label
-from bot.tracker.models import IssueDetails
+from bot.tracker.models import FoundIssue
 
 log = logging.getLogger(__name__)
 
 BATCH = 500
+MAX_TEXT = 2000
 
 
 @dataclass
@@ -39,9 +44,7 @@ class ImportReport:
 
 
 class IssueSource(Protocol):
-    async def search_keys(self, jql: str, *, limit: int = 50) -> list[str]: ...
-
-    async def get_issue(self, key_or_url: str) -> IssueDetails: ...
+    def iter_issues(self, jql: str, *, limit: int) -> AsyncIterator[list[FoundIssue]]: ...
 
 
 def csv_key(text: str, label: Label) -> str:
@@ -70,23 +73,38 @@ def labels_by_type(issue_types: Mapping[Label, str]) -> dict[str, Label]:
     return inverse
 
 
+def issue_text(issue: FoundIssue) -> str:
+    """Summary, then the description (if any) on the next lines, at most ``MAX_TEXT`` chars."""
+    text = f"{issue.summary}\n{issue.description}" if issue.description else issue.summary
+    return text[:MAX_TEXT].rstrip()
+
+
 async def import_jira(store: ExampleStore, source: IssueSource, jql: str,
                       issue_types: Mapping[Label, str], limit: int = 1000) -> ImportReport:
     inverse = labels_by_type(issue_types)
-    keys = await source.search_keys(jql, limit=limit)
-    report = ImportReport(read=len(keys))
-    examples: list[NewExample] = []
-    for key in keys:
-        issue = await source.get_issue(key)
-        label = inverse.get((issue.issue_type or "").casefold())
-        if label is None or not issue.summary.strip():
-            report.skipped[issue.issue_type or "no type"] += 1
-            continue
-        examples.append(NewExample(issue.summary, label, "jira", f"jira:{issue.key}"))
-    report.added = await store.add_many(examples)
-    log.info("jira import: %d issues, %d added, skipped %s", len(keys), report.added,
+    report = ImportReport()
+    seen: set[str] = set()
+    async for page in source.iter_issues(jql, limit=limit):
+        fresh = [issue for issue in page if issue.key not in seen]
+        seen.update(issue.key for issue in fresh)
+        report.read += len(fresh)
+        report.added += await store.add_many(_examples(fresh, inverse, report.skipped))
+    log.info("jira import: %d issues, %d added, skipped %s", report.read, report.added,
              dict(report.skipped))
     return report
+
+
+def _examples(issues: list[FoundIssue], inverse: Mapping[str, Label],
+              skipped: Counter[str]) -> list[NewExample]:
+    """Examples for the issues whose type maps to a label; the others are counted by type."""
+    examples: list[NewExample] = []
+    for issue in issues:
+        label = inverse.get((issue.issue_type or "").casefold())
+        if label is None or not issue.summary.strip():
+            skipped[issue.issue_type or "no type"] += 1
+        else:
+            examples.append(NewExample(issue_text(issue), label, "jira", f"jira:{issue.key}"))
+    return examples
 
 
 def describe(report: ImportReport, what: str) -> Sequence[str]:

@@ -1,13 +1,15 @@
 """``Tracker``: everything the bot asks of Jira, as async calls with one retry policy.
 
 Public API: ``create_issue``, ``find_by_ticket_id``, ``get_issue``, ``add_comment``,
-``transition``, ``set_issue_type``, ``search_keys``, and for ``doctor`` ``server_info``,
+``transition``, ``set_issue_type``, ``search_keys``, ``search_issues_page`` / ``iter_issues``
+(paged, with each issue's text: ``search.py``), and for ``doctor`` ``server_info``,
 ``myself``, ``issue_type_names``; ``aclose`` at shutdown.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
 from jira import JIRA
@@ -15,6 +17,7 @@ from jira import JIRA
 from bot.errors import TrackerConfigError, TrackerValidationError, TransitionNotAvailable
 from bot.settings import JiraSettings
 from bot.tracker import fields as build
+from bot.tracker import search
 from bot.tracker.connection import ClientFactory, JiraConnection, build_client
 from bot.tracker.details import (
     DETAIL_FIELDS,
@@ -25,9 +28,10 @@ from bot.tracker.details import (
 )
 from bot.tracker.issue_types import IssueTypeResolver
 from bot.tracker.keys import browse_url, normalize_issue_key, ticket_jql
-from bot.tracker.models import IssueDetails, IssueRef, NewIssue
+from bot.tracker.models import FoundIssue, IssueDetails, IssueRef, NewIssue
 from bot.tracker.reporters import ReporterLookup
 from bot.tracker.retry import RetryPolicy, call_with_retries, is_retryable_unsent
+from bot.tracker.search import PAGE_SIZE, SearchPage, raw_issues
 from bot.tracker.summary import make_summary
 
 log = logging.getLogger(__name__)
@@ -141,7 +145,7 @@ class Tracker:
             lambda c: c.search_issues(jql, maxResults=5, fields=REF_FIELDS, json_result=True),
             action="search",
         )
-        issues = _issues_of(result)
+        issues = raw_issues(result)
         if not issues:
             return None
         if len(issues) > 1:
@@ -178,7 +182,19 @@ class Tracker:
             self._retry,
             what="search",
         )
-        return [str(issue["key"]) for issue in _issues_of(result)]
+        return [str(issue["key"]) for issue in raw_issues(result)]
+
+    async def search_issues_page(
+        self, jql: str, *, page: str | None = None, size: int = PAGE_SIZE
+    ) -> SearchPage:
+        """One page of ``jql`` with each issue's text; ``page`` is the last one's ``next_page``."""
+        return await search.fetch_page(self._conn, self._retry, jql, page=page, size=size)
+
+    def iter_issues(
+        self, jql: str, *, limit: int, page_size: int = PAGE_SIZE
+    ) -> AsyncIterator[list[FoundIssue]]:
+        """The issues matching ``jql`` page by page, ``limit`` in all at most."""
+        return search.iter_pages(self._conn, self._retry, jql, limit=limit, size=page_size)
 
     # ---- change -------------------------------------------------------------------------
 
@@ -271,11 +287,6 @@ class Tracker:
 
     async def aclose(self) -> None:
         await self._conn.aclose()
-
-
-def _issues_of(result: Any) -> list[dict[str, Any]]:
-    issues = result.get("issues") if isinstance(result, dict) else None
-    return [i for i in issues if isinstance(i, dict)] if isinstance(issues, list) else []
 
 
 def _pick_transition(available: list[dict[str, Any]], name: str) -> dict[str, Any] | None:

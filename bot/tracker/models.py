@@ -47,3 +47,13 @@ class IssueDetails:
     created: datetime | None = None
     updated: datetime | None = None
     labels: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class FoundIssue:
+    """An issue as a history search returns it: the text a ticket would have, and its type."""
+
+    key: str
+    issue_type: str | None
+    summary: str
+    description: str  # plain text ("" when empty); ADF from API v3 already converted

@@ -11,13 +11,17 @@ Start it in a test::
 Fault injection: ``fail(503, retry_after=1, times=2, method="POST", path="/issue")``,
 ``latency_s = 0.2``, ``drop_after_create()`` (the issue is stored, then the connection is
 closed without an answer), ``down = True`` (every connection is cut). A Jira user moving an
-issue: ``set_status("KAN-1", "Done")``. ``reporter_settable = False`` makes ``reporter``
+issue: ``set_status("KAN-1", "Done")``; filing one: ``add_issue("Printer jams", issue_type="Bug",
+description="…")`` (a string, or an ADF dict). ``reporter_settable = False`` makes ``reporter``
 "not on the screen". ``env()`` gives the ``JIRA_*`` variables for a ``python app.py`` subprocess.
 
 Routes (``/rest/api/2/…`` and ``/rest/api/3/…``; v3 takes and returns ADF rich text):
 serverInfo, field, myself, project, project/{key}, issuetype, issue/createmeta…,
 POST issue, GET/PUT issue/{key}, GET/POST issue/{key}/transitions, GET/POST issue/{key}/comment,
 user/search, search/jql (Cloud) and search (Server; 410 on Cloud), GET or POST.
+Search pages like Jira: ``search/jql`` by ``nextPageToken`` (no ``total``), ``search`` by
+``startAt`` with ``maxResults`` and ``total``; a page is capped by the server (Cloud 100 issues
+with fields, 5000 ids; Server 1000), or by ``search_page_cap = 50`` in a test.
 
 Run alone: ``python -m bot.sandbox.jira --port 8089 [--server]``.
 """

@@ -89,6 +89,7 @@ class JiraEmulator:
         self.latency_s = 0.0
         self.down = False
         self.reporter_settable = True
+        self.search_page_cap: int | None = None  # None: Jira's own caps (see _page_size)
         self.next_number = 1
         self._drops = 0
         self._runner: web.AppRunner | None = None
@@ -192,6 +193,17 @@ class JiraEmulator:
             raise KeyError(f"unknown status {status!r}; have {list(self.statuses)}")
         self.issues[key]["status"] = status
         self.issues[key]["updated"] = jira_time()
+
+    def add_issue(self, summary: str, *, issue_type: str = "Task", description: Any = None) -> str:
+        """File an issue as a Jira user would (not validated); ``description``: text or ADF."""
+        if issue_type not in self.issue_types:
+            raise KeyError(f"unknown issue type {issue_type!r}; have {self.issue_types}")
+        number, self.next_number = self.next_number, self.next_number + 1
+        key = f"{self.project_key}-{number}"
+        fields = {"summary": summary, "issuetype": {"name": issue_type}, "description": description}
+        version = "3" if isinstance(description, dict) else "2"
+        self.issues[key] = self._store(fields, number, version)
+        return key
 
     def calls(self, method: str | None = None, path: str | None = None) -> list[RecordedRequest]:
         """Recorded requests with that method and a path containing ``path``."""
@@ -848,13 +860,28 @@ class JiraEmulator:
         value = stored.get(name)
         return [str(value)] if value else []
 
+    def _page_size(self, asked: int, fields: set[str]) -> int:
+        """Issues per page: what was asked, within the server's cap, as real Jira does.
+
+        Cloud ``/search/jql`` returns at most 5000 ids or keys but about 100 issues once
+        other fields are requested; Server's ``/search`` caps ``maxResults`` at 1000
+        (``jira.search.views.default.max``) and reports the capped value.
+        """
+        if self.search_page_cap is not None:
+            cap = self.search_page_cap
+        elif self.flavour == "cloud":
+            cap = 5000 if fields <= {"id", "key"} else 100
+        else:
+            cap = 1000
+        return max(0, min(asked, cap))
+
     async def _search_jql(self, call: _Call) -> web.StreamResponse:
         if self.flavour != "cloud":
             raise JiraHTTPError(404, ["null for uri: /rest/api/2/search/jql"])
         jql, fields, size, token, _ = self._search_args(call)
         keys = self._run_jql(jql, bounded=True)
         start = int(token) if token and token.isdigit() else 0
-        page = keys[start : start + min(size, 5000)]
+        page = keys[start : start + self._page_size(size, fields or {"id"})]
         out: dict[str, Any] = {
             "issues": [self._issue_json(k, call, fields or {"id"}) for k in page],
             "isLast": start + len(page) >= len(keys),
@@ -874,8 +901,9 @@ class JiraEmulator:
             )
         jql, fields, size, _, start = self._search_args(call)
         keys = self._run_jql(jql, bounded=False)
-        page = keys[start : start + size]
         wanted = fields or {"*navigable"}
+        size = self._page_size(size, wanted)
+        page = keys[start : start + size]
         return web.json_response(
             {
                 "expand": "schema,names",
