@@ -1,13 +1,15 @@
 """Duplicate hints: is a new ticket very similar to an open one (filed, not rejected)?
 
 Similarity is the memory's TF-IDF cosine; a hint never blocks filing, it only adds a line to
-the ticket message. Open tickets' vectors are cached by ticket id.
+the ticket message. Candidates are the ``CANDIDATES`` most recent open tickets; their vectors
+are cached by ticket id, and the cache holds only the current candidates (bounded memory).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 
 from bot.db.examples import ExampleStore, OpenTicket
 from bot.learn.memory import Memory
@@ -16,7 +18,7 @@ from bot.learn.vectors import Matrix
 log = logging.getLogger(__name__)
 
 DUPLICATE_THRESHOLD = 0.8
-CANDIDATES = 500
+CANDIDATES = 200
 
 
 class DuplicateFinder:
@@ -27,6 +29,7 @@ class DuplicateFinder:
         self._threshold = threshold
         self._vectors: dict[int, Matrix] = {}
         self._size = 0
+        self._lock = threading.Lock()
 
     async def find(self, text: str, ticket_id: int | None) -> OpenTicket | None:
         """The most similar open ticket at or above the threshold, else None."""
@@ -37,7 +40,13 @@ class DuplicateFinder:
 
     def _best(self, text: str, candidates: list[OpenTicket]) -> OpenTicket | None:
         mine = self._memory.vector(text)
-        scored = [(float((self._vector(c) @ mine.T).toarray()[0, 0]), c) for c in candidates]
+        with self._lock:
+            current = {c.id for c in candidates}
+            for stale in [i for i in self._vectors if i not in current]:
+                del self._vectors[stale]
+            vectors = [self._vector(c) for c in candidates]
+        scored = [(float((v @ mine.T).toarray()[0, 0]), c)
+                  for v, c in zip(vectors, candidates, strict=True)]
         similarity, best = max(scored, key=lambda pair: pair[0])
         if similarity < self._threshold:
             return None
