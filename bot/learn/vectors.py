@@ -1,5 +1,7 @@
-"""Text → sparse TF-IDF vectors (word 1–2-grams and character 2–5-grams), learned incrementally.
+"""Text → sparse TF-IDF vectors, learned incrementally.
 
+Four hashed blocks: word 1–2-grams and character 2–5-grams of the whole text, and the same of
+its first line (the title: a ticket's summary, which says most about its type) at half weight.
 Features are hashed (no vocabulary to fit), and document frequencies are counted as examples
 arrive, so adding one example is O(its length) and the index never has to be refitted.
 Stored rows keep their raw (sublinear) term frequencies; IDF weights are applied on demand.
@@ -14,27 +16,40 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.preprocessing import normalize
 
-N_FEATURES = 2**20
+TEXT_FEATURES = 2**18  # per block of the whole text
+TITLE_FEATURES = 2**16  # per block of the title (short: fewer distinct n-grams)
+N_FEATURES = 2 * TEXT_FEATURES + 2 * TITLE_FEATURES
+TITLE_WEIGHT = 0.5
 MAX_CHARS = 2000
 
 Matrix: TypeAlias = Any  # scipy.sparse.csr_matrix; scipy ships no type hints
+
+
+def _hashers(n_features: int) -> tuple[HashingVectorizer, HashingVectorizer]:
+    common = {"n_features": n_features, "alternate_sign": False, "norm": None,
+              "dtype": np.float32}
+    return (HashingVectorizer(ngram_range=(1, 2), **common),
+            HashingVectorizer(analyzer="char_wb", ngram_range=(2, 5), **common))
 
 
 class TfidfSpace:
     """Hashed word and character n-grams with document frequencies counted as rows are added."""
 
     def __init__(self) -> None:
-        common = {"n_features": N_FEATURES // 2, "alternate_sign": False, "norm": None,
-                  "dtype": np.float32}
-        self._words = HashingVectorizer(ngram_range=(1, 2), **common)
-        self._chars = HashingVectorizer(analyzer="char_wb", ngram_range=(2, 5), **common)
+        self._text = _hashers(TEXT_FEATURES)
+        self._title = _hashers(TITLE_FEATURES)
+        self._block_weight = np.ones(N_FEATURES, dtype=np.float32)
+        self._block_weight[2 * TEXT_FEATURES:] = TITLE_WEIGHT
         self._df = np.zeros(N_FEATURES, dtype=np.float32)
         self.documents = 0
 
     def counts(self, texts: list[str]) -> Matrix:
         """Raw sublinear term frequencies, one row per text (not yet IDF-weighted)."""
         cut = [text[:MAX_CHARS].lower() for text in texts]
-        matrix = sp.hstack([self._words.transform(cut), self._chars.transform(cut)]).tocsr()
+        titles = [text.split("\n", 1)[0] for text in cut]
+        blocks = [hasher.transform(cut) for hasher in self._text]
+        blocks += [hasher.transform(titles) for hasher in self._title]
+        matrix = sp.hstack(blocks).tocsr()
         matrix.data = 1.0 + np.log(matrix.data)
         return matrix
 
@@ -48,4 +63,5 @@ class TfidfSpace:
     def weigh(self, counts: Matrix) -> Matrix:
         """IDF-weighted, L2-normalised rows (unit vectors: a dot product is the cosine)."""
         idf = np.log((1.0 + self.documents) / (1.0 + self._df)) + 1.0
-        return normalize(counts.multiply(idf.astype(np.float32)).tocsr())
+        scale = (idf * self._block_weight).astype(np.float32)
+        return normalize(counts.multiply(scale).tocsr())
