@@ -78,10 +78,12 @@ async def calibrate(classifier: MemoryClassifier, count: int, seed: int = 0) -> 
     held_out = await asyncio.to_thread(memory.held_out_probabilities)
     picked = random.Random(seed).sample(range(len(memory)), min(count, len(memory)))
     pairs = []
+    progress = Progress(len(picked), "eval --learn: calibrating")
     for i in picked:
         result = await classifier.chain.classify(memory.texts[i], ticket_id=f"calibrate-{i}")
         if result.probabilities and not result.needs_triage:
             pairs.append(HeldOut(dict(result.probabilities), held_out[i], memory.labels[i]))
+        progress.tick(result.label == memory.labels[i])
     classifier.weights = fit_weights(pairs)
     return len(pairs)
 
