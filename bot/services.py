@@ -1,8 +1,8 @@
 """Builds and closes the long-lived services: ticket log, classifier, Jira tracker.
 
 The classifier is the chain behind the memory of confirmed tickets (``bot.learn``), rebuilt
-from the database here; the ticket log carries the example store that approvals and
-corrections write to.
+from the database in the background once the bot runs (``MemoryClassifier.start``); the ticket
+log carries the example store that approvals and corrections write to.
 """
 
 from __future__ import annotations
@@ -48,11 +48,6 @@ async def build_services(settings: Settings) -> Services:
         raise
     tickets = LearningTicketLog(session_factory(engine))
     classifier = MemoryClassifier(build_chain(settings.classifier), tickets.examples)
-    try:
-        await classifier.load()
-    except BaseException:
-        await engine.dispose()
-        raise
     return Services(
         settings=settings,
         engine=engine,

@@ -9,7 +9,8 @@ combined with the memory classifier's (``combine.Weights``, fitted on held-out p
 empty memory every call goes straight to the chain, unchanged.
 
 The database is the source of truth: before each ticket the memory catches up with examples
-added since (by any process), and at start-up it is rebuilt from them.
+added since (by any process). At start-up it is rebuilt from them in the background (``start``),
+so the bot connects and acknowledges at once; the first classification waits for it.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from collections.abc import Mapping, Sequence
 from bot.classify.chain import ClassifierChain
 from bot.classify.types import Classification, Example
 from bot.db.examples import ExampleStore, StoredExample
+from bot.errors import TicketbotError
 from bot.labels import LABELS, Label
 from bot.learn.combine import HeldOut, Probabilities, Weights, combine, fit_weights
 from bot.learn.duplicates import DuplicateFinder
@@ -59,6 +61,7 @@ class MemoryClassifier:
         self._recent: OrderedDict[str, tuple[Probabilities, Probabilities]] = OrderedDict()
         self._with_model: list[StoredExample] = []
         self._loaded = False
+        self._load_task: asyncio.Task[None] | None = None
         self._sync_lock = asyncio.Lock()
 
     @property
@@ -71,10 +74,28 @@ class MemoryClassifier:
         return self.chain.model_calls
 
     def start(self) -> None:
+        """Begin background work: the model load (the chain's) and the memory rebuild."""
         self.chain.start()
+        if self._store is not None and self._load_task is None:
+            self._load_task = asyncio.get_running_loop().create_task(self._load_once())
 
     async def aclose(self) -> None:
+        if self._load_task is not None and not self._load_task.done():
+            self._load_task.cancel()
         await self.chain.aclose()
+
+    async def _ensure_loaded(self) -> None:
+        if self._loaded or self._store is None:
+            return
+        if self._load_task is None:
+            self._load_task = asyncio.get_running_loop().create_task(self._load_once())
+        await asyncio.shield(self._load_task)
+
+    async def _load_once(self) -> None:
+        try:
+            await self.load()
+        except TicketbotError as exc:  # tickets still flow; sync() catches up with the examples
+            log.error("memory: could not be rebuilt at start-up: %s", exc)
 
     async def load(self) -> int:
         """Rebuild the memory from the database; returns how many examples it holds."""
@@ -161,6 +182,7 @@ class MemoryClassifier:
 
     async def classify(self, text: str, examples: Sequence[Example] = (), *,
                        ticket_id: str = "-") -> Classification:
+        await self._ensure_loaded()
         await self.sync()
         if not len(self.memory):
             return await self.chain.classify(text, examples, ticket_id=ticket_id)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.classify.chain import ClassifierChain
 from bot.classify.types import BackendAnswer, Example, one_hot
 from bot.db.engine import session_factory
 from bot.db.examples import ExampleStore, NewExample
+from bot.errors import StorageError
 from bot.learn.classifier import MEMORY, MEMORY_CLASSIFIER, MemoryClassifier
 from bot.learn.memory import calibrate_confidence
 
@@ -163,3 +165,45 @@ def test_confidence_is_calibrated_on_held_out_answers() -> None:
     assert level is not None and 0.6 <= level <= 0.9
     assert calibrate_confidence(wrong + wrong, labels) is None  # type: ignore[arg-type]
     assert calibrate_confidence(right[:10], labels[:10]) is None  # too few to say
+
+
+async def test_memory_rebuilds_in_the_background_and_the_first_ticket_waits_for_it(
+    engine: AsyncEngine,
+) -> None:
+    store = ExampleStore(session_factory(engine))
+    await store.add_many([NewExample(text, label, "csv", f"k{i}")  # type: ignore[arg-type]
+                          for i, (text, label) in enumerate(HISTORY)])
+    backend = CountingBackend()
+    classifier = MemoryClassifier(chain(backend), store)
+    classifier.start()  # returns at once: the bot connects while the memory loads
+    result = await classifier.classify("login page throws error 500 after the update")
+    assert (result.label, result.backend) == ("Bug", MEMORY) and backend.calls == []
+    await classifier.aclose()
+
+
+class FlakyStore(ExampleStore):
+    """An example store whose database is down for the first ``failures`` reads."""
+
+    def __init__(self, store: ExampleStore, failures: int) -> None:
+        self.__dict__.update(store.__dict__)
+        self.failures = failures
+
+    async def last_id(self) -> int:
+        if self.failures > 0:
+            self.failures -= 1
+            raise StorageError("database unreachable")
+        return await super().last_id()
+
+
+async def test_a_failed_rebuild_is_logged_and_the_memory_catches_up_later(
+    engine: AsyncEngine, caplog: pytest.LogCaptureFixture,
+) -> None:
+    store = ExampleStore(session_factory(engine))
+    await store.add_many([NewExample(text, label, "csv", f"k{i}")  # type: ignore[arg-type]
+                          for i, (text, label) in enumerate(HISTORY)])
+    classifier = MemoryClassifier(chain(CountingBackend()), FlakyStore(store, failures=1))
+    classifier.start()
+    result = await classifier.classify("login page throws error 500 after the update")
+    assert "memory: could not be rebuilt at start-up: database unreachable" in caplog.text
+    assert (result.label, result.backend) == ("Bug", MEMORY)  # caught up before classifying
+    await classifier.aclose()
