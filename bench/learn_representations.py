@@ -74,11 +74,14 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=600)
     parser.add_argument("--out", type=Path)
     parser.add_argument("--no-embed", action="store_true")
+    parser.add_argument("--files", nargs="+",
+                        default=["github_issues.dev.csv", "apache_jira.dev.csv"],
+                        help="Which files of ../shared/data to measure.")
     parser.add_argument("--max-tokens", type=int, default=256,
                         help="Embed only the first N tokens of each ticket.")
     args = parser.parse_args()
     report: dict[str, object] = {"rows": args.rows, "max_tokens": args.max_tokens}
-    for name in ("github_issues.dev.csv", "apache_jira.dev.csv"):
+    for name in args.files:
         texts, labels = rows(name, args.rows)
         started = time.perf_counter()
         entry = {"tfidf": score(None, labels, None, texts)}
