@@ -3,7 +3,8 @@
 In order: a near-duplicate of a confirmed ticket (similarity ≥ the memory's calibrated
 threshold) gets its label with no model call (``backend="memory"``); so does a ticket the
 memory's classifier is sure of (probability ≥ its calibrated ``confident_at``,
-``backend="memory-classifier"``); otherwise the chain is
+``backend="memory-classifier"``), and every ticket while the fitted weights give the model no
+say (bar one in ``EXPLORE_EVERY``, asked to keep evidence coming); otherwise the chain is
 asked, with the most similar confirmed tickets as few-shot examples, and its probabilities are
 combined with the memory classifier's (``combine.Weights``, fitted on held-out pairs). With an
 empty memory every call goes straight to the chain, unchanged.
@@ -27,7 +28,14 @@ from bot.classify.types import Classification, Example
 from bot.db.examples import ExampleStore, StoredExample
 from bot.errors import TicketbotError
 from bot.labels import LABELS, Label
-from bot.learn.combine import HeldOut, Probabilities, Weights, combine, fit_weights
+from bot.learn.combine import (
+    MIN_PAIRS,
+    HeldOut,
+    Probabilities,
+    Weights,
+    combine,
+    fit_weights,
+)
 from bot.learn.duplicates import DuplicateFinder
 from bot.learn.memory import Memory
 
@@ -41,6 +49,8 @@ FEW_SHOT = 2
 EXAMPLE_CHARS = 400
 RECENT = 2000  # classifications remembered until their label is confirmed
 REWEIGH_GROWTH = 0.1
+EXPLORE_EVERY = 10
+UNINFORMED: Probabilities = dict.fromkeys(LABELS, 1.0 / len(LABELS))
 
 
 class MemoryClassifier:
@@ -61,6 +71,7 @@ class MemoryClassifier:
         self._recent: OrderedDict[str, tuple[Probabilities, Probabilities]] = OrderedDict()
         self._with_model: list[StoredExample] = []
         self._loaded = False
+        self._outweighed = 0
         self._load_task: asyncio.Task[None] | None = None
         self._sync_lock = asyncio.Lock()
 
@@ -203,10 +214,23 @@ class MemoryClassifier:
                      ticket_id, label, memory[label], sure)
             return Classification(label, memory[label], MEMORY_CLASSIFIER, _ms(started),
                                   dict(memory))
+        if memory is not None and self._model_is_outweighed():
+            merged = combine(UNINFORMED, memory, self.weights)  # the same answer, no model call
+            label = max(merged, key=lambda k: merged[k])
+            return Classification(label, merged[label], MEMORY_CLASSIFIER, _ms(started), merged)
         shots = tuple(examples) or tuple((n.text[:EXAMPLE_CHARS], n.label)
                                          for n in near[: self._few_shot])
         result = await self.chain.classify(text, shots, ticket_id=ticket_id)
         return self._merge(text, result, memory, started)
+
+    def _model_is_outweighed(self) -> bool:
+        """True when the fitted weights give the model no say (its answer cannot change the
+        label), except for one ticket in ``EXPLORE_EVERY``: asking it now and then keeps
+        evidence coming, so the weights can change when the model or the tickets do."""
+        if self.weights.model > 0 or self.weights.pairs < MIN_PAIRS:
+            return False
+        self._outweighed += 1
+        return self._outweighed % EXPLORE_EVERY != 0
 
     def _merge(self, text: str, result: Classification, memory: Probabilities | None,
                started: float) -> Classification:

@@ -12,7 +12,8 @@ from bot.classify.types import BackendAnswer, Example, one_hot
 from bot.db.engine import session_factory
 from bot.db.examples import ExampleStore, NewExample
 from bot.errors import StorageError
-from bot.learn.classifier import MEMORY, MEMORY_CLASSIFIER, MemoryClassifier
+from bot.learn.classifier import EXPLORE_EVERY, MEMORY, MEMORY_CLASSIFIER, MemoryClassifier
+from bot.learn.combine import Weights
 from bot.learn.memory import calibrate_confidence
 
 HISTORY: list[tuple[str, str]] = [
@@ -207,3 +208,19 @@ async def test_a_failed_rebuild_is_logged_and_the_memory_catches_up_later(
     assert "memory: could not be rebuilt at start-up: database unreachable" in caplog.text
     assert (result.label, result.backend) == ("Bug", MEMORY)  # caught up before classifying
     await classifier.aclose()
+
+
+async def test_a_model_the_weights_ignore_is_asked_only_now_and_then() -> None:
+    backend = CountingBackend()
+    classifier = MemoryClassifier(chain(backend))
+    classifier.remember(HISTORY)  # type: ignore[arg-type]
+    classifier.weights = Weights(model=0.0, memory=1.0, pairs=40)
+    results = [await classifier.classify(f"The editor crashes on save, case {i}")
+               for i in range(EXPLORE_EVERY * 2)]
+    assert len(backend.calls) == 2  # one in EXPLORE_EVERY keeps the evidence coming
+    assert sum(r.backend == MEMORY_CLASSIFIER for r in results) == 2 * (EXPLORE_EVERY - 1)
+    asked = [r for r in results if r.backend != MEMORY_CLASSIFIER]
+    assert {r.label for r in results} == {asked[0].label}  # the model could not change it
+    classifier.weights = Weights(model=0.5, memory=1.0, pairs=40)
+    await classifier.classify("The editor crashes on save, once more")
+    assert len(backend.calls) == 3
