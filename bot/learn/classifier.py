@@ -179,6 +179,11 @@ class MemoryClassifier:
             model = {name: float(stored.get(name, 0.0)) for name in LABELS}
             self._pairs.append(HeldOut(model, memory, label))
 
+    def add_evidence(self, pairs: Sequence[HeldOut]) -> None:
+        """Held-out (model, memory, label) triples gathered elsewhere; the weights are refitted."""
+        self._pairs += pairs
+        self._reweigh(force=True)
+
     def _reweigh(self, *, force: bool = False) -> None:
         if force or len(self._pairs) > (1 + REWEIGH_GROWTH) * max(self._weighed_on, 1):
             self.weights = fit_weights(self._pairs)

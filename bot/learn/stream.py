@@ -19,7 +19,7 @@ from bot.classify.progress import Progress
 from bot.classify.types import Classification, Example
 from bot.labels import LABELS, Label
 from bot.learn.classifier import ANSWERED_BY_MEMORY, MemoryClassifier
-from bot.learn.combine import HeldOut, fit_weights
+from bot.learn.combine import HeldOut
 
 
 def window_bounds(total: int) -> list[tuple[int, int]]:
@@ -84,7 +84,7 @@ async def calibrate(classifier: MemoryClassifier, count: int, seed: int = 0) -> 
         if result.probabilities and not result.needs_triage:
             pairs.append(HeldOut(dict(result.probabilities), held_out[i], memory.labels[i]))
         progress.tick(result.label == memory.labels[i])
-    classifier.weights = fit_weights(pairs)
+    classifier.add_evidence(pairs)
     return len(pairs)
 
 
