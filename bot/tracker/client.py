@@ -1,7 +1,7 @@
 """``Tracker``: everything the bot asks of Jira, as async calls with one retry policy.
 
 Public API: ``create_issue``, ``find_by_ticket_id``, ``get_issue``, ``add_comment``,
-``transition``, ``set_issue_type``, ``search_keys``, ``search_issues_page`` / ``iter_issues``
+``transition``, ``set_issue_type``, ``search_issues_page`` / ``iter_issues``
 (paged, with each issue's text: ``search.py``), and for ``doctor`` ``server_info``,
 ``myself``, ``issue_type_names``; ``aclose`` at shutdown.
 """
@@ -169,20 +169,6 @@ class Tracker:
             what=f"get {key}",
         )
         return details_from_raw(issue.raw or {"key": key}, self._base_url)
-
-    async def search_keys(self, jql: str, *, limit: int = 50) -> list[str]:
-        """Keys of the issues matching ``jql`` (first ``limit``). The caller builds safe JQL."""
-        result = await call_with_retries(
-            lambda: self._conn.call(
-                lambda c: c.search_issues(
-                    jql, maxResults=limit, fields="summary", json_result=True
-                ),
-                action="search",
-            ),
-            self._retry,
-            what="search",
-        )
-        return [str(issue["key"]) for issue in raw_issues(result)]
 
     async def search_issues_page(
         self, jql: str, *, page: str | None = None, size: int = PAGE_SIZE

@@ -1,4 +1,4 @@
-"""get_issue, find_by_ticket_id and search_keys."""
+"""get_issue and find_by_ticket_id."""
 
 from __future__ import annotations
 
@@ -70,11 +70,3 @@ async def test_find_by_ticket_id(tracker: Tracker, jira: JiraEmulator) -> None:
     assert not found.reporter_mapped
     jql = jira.calls("GET", "/search/jql")[-1].query["jql"][0]
     assert jql == 'project = "KAN" AND labels = "ticketbot-77" ORDER BY created ASC'
-
-
-async def test_search_keys(tracker: Tracker) -> None:
-    for ticket in (1, 2, 3):
-        await tracker.create_issue(new_issue(ticket, text=f"printer {ticket} broken"))
-    keys = await tracker.search_keys('project = KAN AND text ~ "printer" ORDER BY key DESC')
-    assert keys == ["KAN-3", "KAN-2", "KAN-1"]
-    assert await tracker.search_keys('project = KAN AND status = "Done"') == []
