@@ -6,6 +6,7 @@ these at the boundary where they happen, so the rest of the code only handles ou
     TicketbotError                  base of everything we raise on purpose
     ├── ConfigError                 a setting is missing or malformed (names it and the fix)
     ├── StorageError                the ticket log cannot be read or written
+    │   ├── StaleState              another worker moved the ticket first
     │   └── DatabaseBehind          the schema is older than this code expects
     ├── ClassificationError         a classifier backend failed
     │   ├── BackendUnavailable      transient: timeout, refused, 429, 5xx   (TransientError)
@@ -57,6 +58,10 @@ class ConfigError(TicketbotError):
 
 class StorageError(TicketbotError):
     """The ticket log cannot be read or written."""
+
+
+class StaleState(StorageError):
+    """The ticket was not in any of the expected states (someone else moved it first)."""
 
 
 class DatabaseBehind(StorageError):

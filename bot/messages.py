@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from bot.db.models import Decision
+from bot.tickets import Decision
 
 # How to fix each setting; used by ConfigError so the one-line start-up error says what to do.
 SETTING_FIXES: Final[dict[str, str]] = {

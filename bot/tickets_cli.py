@@ -11,10 +11,11 @@ import click
 
 from bot.cli_support import fail, run_async, settings_or_exit, with_engine
 from bot.db.engine import session_factory
-from bot.db.models import Ticket, TicketState
-from bot.db.repository import StaleState, TicketLog
-from bot.errors import StorageError
+from bot.db.models import Ticket
+from bot.db.tickets import TicketLog
+from bot.errors import StaleState, StorageError
 from bot.settings import Settings
+from bot.tickets import TicketState
 
 T = TypeVar("T")
 

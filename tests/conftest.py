@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.db import migrate
 from bot.db.engine import create_engine, session_factory
 from bot.db.models import Base
-from bot.db.repository import TicketLog
+from bot.db.tickets import TicketLog
 from bot.settings import ENV_NAMES
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

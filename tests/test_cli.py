@@ -93,8 +93,8 @@ def test_tickets_list_show_and_retry(runner: CliRunner, tmp_path: Path) -> None:
     import asyncio
 
     from bot.db.engine import create_engine, session_factory
-    from bot.db.models import TicketSource
-    from bot.db.repository import NewRequest, TicketLog
+    from bot.db.tickets import TicketLog
+    from bot.tickets import NewRequest, TicketSource
 
     url = f"sqlite+aiosqlite:///{tmp_path / 't.db'}"
     env = {"DATABASE_URL": url}

@@ -15,9 +15,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db.models import Ticket, TicketState, TrainingExample
+from bot.db.models import Ticket, TrainingExample
 from bot.errors import StorageError
 from bot.labels import Label, parse_label
+from bot.tickets import TicketState
 
 log = logging.getLogger(__name__)
 

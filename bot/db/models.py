@@ -11,6 +11,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from bot.tickets import Decision, TicketSource, TicketState
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -43,28 +45,6 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-
-
-class TicketState(enum.StrEnum):
-    RECEIVED = "received"
-    CLASSIFIED = "classified"
-    FILED = "filed"
-    POSTED = "posted"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    FAILED = "failed"
-
-
-class TicketSource(enum.StrEnum):
-    SLASH_COMMAND = "slash_command"
-    MODAL = "modal"
-    SHORTCUT = "shortcut"
-    REACTION = "reaction"
-
-
-class Decision(enum.StrEnum):
-    APPROVED = "approved"
-    REJECTED = "rejected"
 
 
 def _enum(cls: type[enum.StrEnum], name: str) -> Enum:

@@ -11,7 +11,8 @@ import asyncio
 import logging
 
 from bot.db.models import Ticket
-from bot.db.repository import NewRequest, TicketLog
+from bot.db.tickets import TicketLog
+from bot.tickets import NewRequest
 
 log = logging.getLogger(__name__)
 

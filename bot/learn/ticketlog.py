@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.examples import ExampleStore
-from bot.db.repository import TicketLog
+from bot.db.tickets import TicketLog
 
 
 class LearningTicketLog(TicketLog):

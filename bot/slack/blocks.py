@@ -11,8 +11,9 @@ from datetime import datetime
 from typing import Any
 
 from bot import messages
-from bot.db.models import Decision, Ticket
+from bot.db.models import Ticket
 from bot.labels import LABELS
+from bot.tickets import Decision
 from bot.tracker.models import IssueDetails
 from bot.tracker.summary import make_summary, shorten
 from bot.triage.status import RecentTicket

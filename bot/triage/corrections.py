@@ -14,11 +14,12 @@ from typing import Protocol, runtime_checkable
 
 from bot import messages
 from bot.db.examples import ExampleStore, NewExample
-from bot.db.models import Ticket, TicketState
-from bot.db.repository import StaleState, TicketLog
-from bot.errors import TicketbotError
+from bot.db.models import Ticket
+from bot.db.tickets import TicketLog
+from bot.errors import StaleState, TicketbotError
 from bot.labels import Label, parse_label
 from bot.settings import Settings
+from bot.tickets import TicketState
 from bot.triage.ports import Chat, IssueTracker
 from bot.triage.refusals import Refusal, approver_refusal
 

@@ -12,12 +12,13 @@ from dataclasses import dataclass
 
 from bot import messages
 from bot.db.examples import ExampleStore, NewExample
-from bot.db.models import Decision, Ticket
-from bot.db.repository import TicketLog
+from bot.db.models import Ticket
+from bot.db.tickets import TicketLog
 from bot.errors import TicketbotError
 from bot.labels import parse_label
 from bot.learn.ticketlog import examples_of
 from bot.settings import Settings
+from bot.tickets import Decision
 from bot.triage.corrections import Corrector, TypeTracker
 from bot.triage.ports import Chat, IssueTracker
 from bot.triage.refusals import Refusal, approver_refusal

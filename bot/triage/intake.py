@@ -7,7 +7,8 @@ from dataclasses import dataclass, replace
 
 from bot.db.models import Ticket
 from bot.db.recorder import GroupCommitRecorder
-from bot.db.repository import NewRequest, TicketLog
+from bot.db.tickets import TicketLog
+from bot.tickets import NewRequest
 from bot.triage.worker import TicketWorker
 
 log = logging.getLogger(__name__)

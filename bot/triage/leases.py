@@ -13,7 +13,7 @@ import socket
 import uuid
 from datetime import timedelta
 
-from bot.db.repository import TicketLog
+from bot.db.tickets import TicketLog
 
 log = logging.getLogger(__name__)
 

@@ -19,19 +19,17 @@ from datetime import timedelta
 from typing import Literal, Protocol, runtime_checkable
 
 from bot import messages
-from bot.db.models import Ticket, TicketState, utcnow
-from bot.db.repository import StaleState, TicketLog
-from bot.errors import TicketbotError, TrackerConfigError, TrackerError, TransientError
+from bot.db.models import Ticket, utcnow
+from bot.db.tickets import TicketLog
+from bot.errors import StaleState, TicketbotError, TrackerConfigError, TrackerError, TransientError
 from bot.labels import parse_label
 from bot.settings import PipelineSettings
+from bot.tickets import ACTIVE_STATES, TicketState
 from bot.tracker.models import NewIssue
 from bot.triage.leases import LEASE_TTL, new_owner
 from bot.triage.ports import Chat, IssueTracker, Person, TicketClassifier
 
 log = logging.getLogger(__name__)
-
-ACTIVE_STATES = frozenset({TicketState.RECEIVED, TicketState.CLASSIFIED, TicketState.FILED})
-
 
 class TicketPipeline:
     def __init__(

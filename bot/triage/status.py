@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.db.models import Ticket
-from bot.db.repository import TicketLog
+from bot.db.tickets import TicketLog
 from bot.errors import TrackerError
 from bot.tracker.keys import normalize_issue_key
 from bot.tracker.models import IssueDetails

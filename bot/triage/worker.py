@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 
-from bot.db.repository import TicketLog
+from bot.db.tickets import TicketLog
 from bot.settings import PipelineSettings
 from bot.triage.leases import break_dead_local_leases
 from bot.triage.pipeline import TicketPipeline

@@ -4,10 +4,10 @@ import asyncio
 
 import pytest
 
-from bot.db.models import TicketSource
 from bot.db.recorder import GroupCommitRecorder
-from bot.db.repository import NewRequest, TicketLog
+from bot.db.tickets import TicketLog
 from bot.errors import StorageError
+from bot.tickets import NewRequest, TicketSource
 
 
 def request(key: str) -> NewRequest:

@@ -12,9 +12,10 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from bot.db.engine import create_engine, session_factory
-from bot.db.models import Ticket, TicketState
-from bot.db.repository import TicketLog
+from bot.db.models import Ticket
+from bot.db.tickets import TicketLog
 from bot.sandbox.stack import BotProcess
+from bot.tickets import TicketState
 
 __all__ = ["TEST_CONFIG", "BotProcess", "bot_environment", "read_tickets", "run_cli", "settled"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.db.models import Decision, TicketState
+from bot.tickets import Decision, TicketState
 from tests.e2e.harness import BotProcess, read_tickets
 from tests.e2e.test_ticket_flow import file_ticket, posted
 from tests.emulators.jira_server import JiraEmulator

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from bot.db.engine import create_engine, session_factory
-from bot.db.models import Ticket, TicketState
-from bot.db.repository import TicketLog
+from bot.db.models import Ticket
+from bot.db.tickets import TicketLog
+from bot.tickets import TicketState
 from tests.conftest import postgres_url, reset_schema
 from tests.e2e.harness import BotProcess, read_tickets, settled
 from tests.e2e.test_ticket_flow import posted

@@ -25,8 +25,9 @@ import pytest
 
 from bot import messages
 from bot.db.engine import create_engine, session_factory
-from bot.db.models import Ticket, TicketState
-from bot.db.repository import TicketLog
+from bot.db.models import Ticket
+from bot.db.tickets import TicketLog
+from bot.tickets import TicketState
 from bot.tracker.summary import utf16_len
 from tests.conftest import postgres_url, reset_schema
 from tests.e2e.harness import BotProcess, bot_environment, run_cli

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from bot.db.engine import create_engine, session_factory
 from bot.db.examples import ExampleStore, StoredExample
-from bot.db.models import TicketState
+from bot.tickets import TicketState
 from tests.e2e.harness import BotProcess, read_tickets
 from tests.e2e.test_decisions import click
 from tests.e2e.test_ticket_flow import file_ticket, posted

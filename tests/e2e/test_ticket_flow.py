@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.db.models import TicketState
+from bot.tickets import TicketState
 from tests.e2e.harness import BotProcess, read_tickets, settled
 from tests.emulators.jira_server import JiraEmulator
 from tests.emulators.slack_server import SlackEmulator, StoredMessage

@@ -3,8 +3,9 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from bot.db.models import Decision, Ticket, TicketSource, TicketState
+from bot.db.models import Ticket
 from bot.slack import blocks
+from bot.tickets import Decision, TicketSource, TicketState
 
 
 def ticket(**fields: object) -> Ticket:

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from bot.db.models import Decision, TicketSource, TicketState
-from bot.db.repository import NewRequest, TicketLog
+from bot.db.tickets import TicketLog
 from bot.settings import ApprovalSettings, Settings
+from bot.tickets import Decision, NewRequest, TicketSource, TicketState
 from bot.triage.decisions import Decider, Refusal
 from tests.triage.fakes import FakeChat, FakeTracker
 

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.db.models import TicketSource
-from bot.db.repository import NewRequest, TicketLog
+from bot.db.tickets import TicketLog
 from bot.settings import PipelineSettings
+from bot.tickets import NewRequest, TicketSource
 from bot.triage.intake import Intake
 from bot.triage.pipeline import TicketPipeline
 from bot.triage.worker import TicketWorker

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.db.models import TicketSource, TicketState
-from bot.db.repository import NewRequest, TicketLog
+from bot.db.tickets import TicketLog
 from bot.errors import TrackerConfigError, TrackerUnavailable, TrackerValidationError
 from bot.settings import PipelineSettings
+from bot.tickets import NewRequest, TicketSource, TicketState
 from bot.triage.pipeline import TicketPipeline
 from tests.triage.fakes import FakeChat, FakeClassifier, FakeTracker
 

@@ -8,9 +8,9 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
 from bot import messages
-from bot.db.models import Decision
 from bot.slack import blocks
 from bot.slack.listeners import UseCases
+from bot.tickets import Decision
 from bot.triage.corrections import Corrector
 from bot.triage.decisions import DecisionResult, Refusal
 

@@ -10,11 +10,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages
-from bot.db.models import TicketSource
-from bot.db.repository import NewRequest
 from bot.errors import InvalidIssueKey, IssueNotFound, StorageError, TrackerError, TransientError
 from bot.slack import blocks
 from bot.slack.listeners import UseCases
+from bot.tickets import NewRequest, TicketSource
 
 log = logging.getLogger(__name__)
 

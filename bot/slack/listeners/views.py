@@ -8,11 +8,10 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot import messages
-from bot.db.models import TicketSource
-from bot.db.repository import NewRequest
 from bot.errors import StorageError
 from bot.slack import blocks
 from bot.slack.listeners import UseCases
+from bot.tickets import NewRequest, TicketSource
 
 log = logging.getLogger(__name__)
 

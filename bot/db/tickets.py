@@ -19,33 +19,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.dml import ReturningInsert
 
-from bot.db.models import Decision, Ticket, TicketEvent, TicketSource, TicketState, utcnow
-from bot.errors import StorageError
+from bot.db.models import Ticket, TicketEvent, utcnow
+from bot.errors import StaleState, StorageError
+from bot.tickets import BOT_ACTOR, Decision, NewRequest, TicketState
 
 log = logging.getLogger(__name__)
-
-BOT_ACTOR = "ticketbot"
-
-
-class StaleState(StorageError):
-    """The ticket was not in any of the expected states (someone else moved it first)."""
-
-
-@dataclass(frozen=True, slots=True)
-class NewRequest:
-    """A request as it arrived from Slack, before anything slow has happened."""
-
-    dedupe_key: str
-    source: TicketSource
-    channel_id: str
-    requester_id: str
-    text: str
-    team_id: str | None = None
-    requester_name: str | None = None
-    response_url: str | None = None
-    summary_override: str | None = None
-    label_override: str | None = None
-
 
 @dataclass(frozen=True, slots=True)
 class DecisionOutcome:

@@ -5,8 +5,9 @@ from datetime import timedelta
 
 import pytest
 
-from bot.db.models import Decision, TicketSource, TicketState
-from bot.db.repository import NewRequest, StaleState, TicketLog
+from bot.db.tickets import TicketLog
+from bot.errors import StaleState
+from bot.tickets import Decision, NewRequest, TicketSource, TicketState
 
 
 def request(key: str = "envelope-1", user: str = "U1", text: str = "VPN is down") -> NewRequest:
