@@ -1,4 +1,5 @@
-"""Start-up sequence shared by `python app.py` and `ticketbot run`."""
+"""Start-up sequence shared by `python app.py` and `ticketbot run`:
+settings → logging → services → Slack app → Socket Mode."""
 
 from __future__ import annotations
 
@@ -7,12 +8,15 @@ import logging
 import signal
 import sys
 
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
 from bot import messages
 from bot.errors import ConfigError, TicketbotError
 from bot.logs import configure_logging
 from bot.services import build_services
-from bot.settings import Settings, load_settings, require_for_run
-from bot.slack.app import SlackBot
+from bot.settings import Settings, require_for_run
+from bot.settings_loader import load_settings
+from bot.slack.app import create_app
 
 log = logging.getLogger(__name__)
 
@@ -42,11 +46,16 @@ async def serve(settings: Settings) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     services = await build_services(settings)
-    bot = SlackBot(services)
+    app = create_app(services.slack_client, services.slack)
+    assert settings.slack.app_token is not None  # require_for_run checked it
+    handler = AsyncSocketModeHandler(app, settings.slack.app_token.get_secret_value())
     try:
-        await bot.start()
+        await handler.connect_async()  # type: ignore[no-untyped-call]
+        log.info("connected to Slack over Socket Mode")
+        services.start()
         await stop.wait()
         log.info("shutting down")
     finally:
-        await bot.stop()
+        await handler.close_async()  # type: ignore[no-untyped-call]  # no new envelopes first
         await services.aclose()
+        log.info("stopped")

@@ -1,8 +1,9 @@
-"""Builds and closes the long-lived services: ticket log, classifier, Jira tracker.
+"""The one composition root: builds every long-lived object of the bot, starts and closes them.
 
-The classifier is the chain behind the memory of confirmed tickets (``bot.learn``), rebuilt
-from the database in the background once the bot runs (``MemoryClassifier.start``); the ticket
-log carries the example store that approvals and corrections write to.
+Nothing else constructs the core: the Slack app receives its ``SlackServices`` from here, and
+the CLI commands that need the whole graph call ``build_services`` too. The classifier is the
+model chain behind the memory of confirmed tickets (``bot.learn``), rebuilt from the database
+in the background once the bot runs.
 """
 
 from __future__ import annotations
@@ -10,16 +11,28 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.classify.registry import build_chain
 from bot.db import migrate
 from bot.db.engine import create_engine, session_factory
-from bot.doctor import CheckFunction
+from bot.db.examples import ExampleStore
+from bot.db.leases import Leases
+from bot.db.tickets import TicketLog
 from bot.learn.classifier import MemoryClassifier
-from bot.learn.ticketlog import LearningTicketLog
 from bot.settings import Settings
+from bot.slack.app import web_client
+from bot.slack.chat import SlackChat
+from bot.slack.context import SlackServices
+from bot.slack.tasks import BackgroundTasks
 from bot.tracker.client import Tracker
+from bot.triage.corrections import Corrector
+from bot.triage.decisions import Decider
+from bot.triage.intake import Intake
+from bot.triage.pipeline import TicketPipeline
+from bot.triage.status import StatusLookup
+from bot.triage.worker import TicketWorker
 
 log = logging.getLogger(__name__)
 
@@ -28,39 +41,51 @@ log = logging.getLogger(__name__)
 class Services:
     settings: Settings
     engine: AsyncEngine
-    tickets: LearningTicketLog
+    tickets: TicketLog
+    examples: ExampleStore
     classifier: MemoryClassifier
     tracker: Tracker
+    slack_client: AsyncWebClient
+    worker: TicketWorker
+    slack: SlackServices
+
+    def start(self) -> None:
+        """Begin the background work: the memory rebuild and the ticket worker."""
+        self.classifier.start()
+        self.worker.start()
 
     async def aclose(self) -> None:
+        """Let in-flight work reach a saved state, then close every connection."""
+        await self.slack.background.drain(self.settings.pipeline.shutdown_grace_s)
+        await self.worker.stop()
         await self.classifier.aclose()
         await self.tracker.aclose()
         await self.engine.dispose()
 
 
 async def build_services(settings: Settings) -> Services:
-    """Open the database (migrating it to head) and build every service the bot uses."""
+    """Open the database (migrating it to head) and build everything the bot uses."""
     engine = create_engine(settings.database.url)
     try:
         await migrate.upgrade(engine)
     except BaseException:
         await engine.dispose()
         raise
-    tickets = LearningTicketLog(session_factory(engine))
-    classifier = MemoryClassifier(build_chain(settings.classifier), tickets.examples)
-    return Services(
-        settings=settings,
-        engine=engine,
-        tickets=tickets,
-        classifier=classifier,
-        tracker=Tracker(settings.jira),
+    sessions = session_factory(engine)
+    tickets, examples, leases = TicketLog(sessions), ExampleStore(sessions), Leases(sessions)
+    classifier = MemoryClassifier(build_chain(settings.classifier), examples)
+    tracker = Tracker(settings.jira)
+    client = web_client(settings.slack)
+    chat = SlackChat(client)
+    pipeline = TicketPipeline(tickets, leases, classifier, tracker, chat, settings.pipeline)
+    worker = TicketWorker(pipeline, tickets, leases, settings.pipeline)
+    slack = SlackServices(
+        intake=Intake(tickets, worker, settings.pipeline.concurrency),
+        status=StatusLookup(tickets, tracker),
+        decider=Decider(tickets, tracker, chat, settings, examples),
+        corrector=Corrector(tickets, tracker, chat, settings, examples),
+        background=BackgroundTasks(),
     )
-
-
-def extra_doctor_checks() -> list[CheckFunction]:
-    """Checks contributed by the Slack, Jira and classifier parts."""
-    from bot.classify.health import check_backends
-    from bot.slack.health import check_slack
-    from bot.tracker.health import check_tracker
-
-    return [check_slack, check_tracker, check_backends]
+    return Services(
+        settings, engine, tickets, examples, classifier, tracker, client, worker, slack
+    )

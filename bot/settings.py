@@ -1,4 +1,5 @@
-"""One typed ``Settings`` built from ``config.yml``, then ``.env``, then the environment.
+"""One typed ``Settings`` built from ``config.yml``, then ``.env``, then the environment
+(``bot.settings_loader`` reads them).
 
 Later sources win. ``config.yml`` is nested (see the file's comments); ``.env`` and the
 environment use the flat public names of ``ENV_NAMES``. Secrets are ``SecretStr`` and never
@@ -7,14 +8,10 @@ appear in a repr, a log line or an error message.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from dotenv import dotenv_values
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from bot import messages
 from bot.errors import ConfigError
@@ -55,7 +52,6 @@ SECRET_NAMES = (
     "OPENAI_API_KEY",
     "KOBOLDCPP_PASSWORD",
 )
-_PLACEHOLDER_MARKERS = ("changeme", "change-me", "your-", "your_", "xxxx", "<", "replace")
 
 
 class _Section(BaseModel):
@@ -211,7 +207,7 @@ class Settings(_Section):
 
     def secret_values(self) -> list[str]:
         """Every configured secret, for log redaction."""
-        values = [_lookup(self, ENV_NAMES[name]) for name in SECRET_NAMES]
+        values = [lookup_dotted(self, ENV_NAMES[name]) for name in SECRET_NAMES]
         return [
             v.get_secret_value()
             for v in values
@@ -225,108 +221,11 @@ def _split_csv(value: Any) -> Any:
     return value
 
 
-def _lookup(obj: Any, dotted: str) -> Any:
+def lookup_dotted(obj: Any, dotted: str) -> Any:
+    """The value at a dotted path (``slack.bot_token``) of a settings object."""
     for part in dotted.split("."):
         obj = getattr(obj, part)
     return obj
-
-
-def _set_dotted(tree: dict[str, Any], dotted: str, value: Any) -> None:
-    *parents, leaf = dotted.split(".")
-    for part in parents:
-        child = tree.setdefault(part, {})
-        if not isinstance(child, dict):
-            child = tree[part] = {}
-        tree = child
-    tree[leaf] = value
-
-
-def _name_for(loc: tuple[int | str, ...]) -> str:
-    dotted = ".".join(str(part) for part in loc)
-    for name, path in ENV_NAMES.items():
-        if dotted == path or dotted.startswith(path + "."):
-            return name
-    return f"config.yml {dotted}"
-
-
-def config_path(environ: Mapping[str, str] | None = None) -> Path:
-    environ = os.environ if environ is None else environ
-    return Path(environ.get("TICKETBOT_CONFIG") or DEFAULT_CONFIG_PATH)
-
-
-def read_config_file(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        if path == DEFAULT_CONFIG_PATH:
-            return {}
-        raise ConfigError(
-            "TICKETBOT_CONFIG",
-            f"points at {path}, which does not exist",
-            messages.SETTING_FIXES["TICKETBOT_CONFIG"],
-        ) from None
-    except OSError as exc:
-        raise ConfigError("TICKETBOT_CONFIG", f"cannot read {path} ({exc.strerror})") from None
-    try:
-        tree = yaml.safe_load(text) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise ConfigError(str(path), f"is not valid YAML{where}", "fix the syntax") from None
-    if not isinstance(tree, dict):
-        raise ConfigError(str(path), "must be a mapping of sections", "see the shipped config.yml")
-    return tree
-
-
-def load_settings(
-    environ: Mapping[str, str] | None = None, *, env_file: Path | None = None
-) -> Settings:
-    """Settings from config.yml, ``.env`` and ``environ``; ConfigError on the first problem."""
-    environ = dict(os.environ if environ is None else environ)
-    path = config_path(environ)
-    tree = read_config_file(path)
-    _anchor_model_path(tree, path.parent)
-    dotenv_file = env_file if env_file is not None else Path.cwd() / ".env"
-    layered = {k: v for k, v in dotenv_values(dotenv_file).items() if v is not None}
-    layered.update(environ)
-    for name, dotted in ENV_NAMES.items():
-        value = layered.get(name)
-        if value is not None and value.strip() != "":
-            _set_dotted(tree, dotted, value.strip())
-    try:
-        settings = Settings.model_validate(tree)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        name = _name_for(first["loc"])
-        fix = messages.SETTING_FIXES.get(name, "")
-        raise ConfigError(name, f"is invalid ({first['msg']})", fix) from None
-    _reject_placeholders(settings)
-    return settings
-
-
-def _anchor_model_path(tree: dict[str, Any], base: Path) -> None:
-    """A relative model path in the config file is relative to that file, not to the cwd."""
-    llama = (
-        tree.get("classifier", {}).get("llama")
-        if isinstance(tree.get("classifier"), dict)
-        else None
-    )
-    if isinstance(llama, dict) and isinstance(llama.get("model_path"), str):
-        path = Path(llama["model_path"])
-        if not path.is_absolute():
-            llama["model_path"] = str(base / path)
-
-
-def _reject_placeholders(settings: Settings) -> None:
-    for name in SECRET_NAMES:
-        value = _lookup(settings, ENV_NAMES[name])
-        if value is None:
-            continue
-        lowered = value.get_secret_value().lower()
-        if any(marker in lowered for marker in _PLACEHOLDER_MARKERS):
-            raise ConfigError(
-                name, "still holds the example placeholder", messages.SETTING_FIXES[name]
-            )
 
 
 def require_for_run(settings: Settings) -> None:

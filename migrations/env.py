@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 
 from bot.db.engine import create_engine
 from bot.db.models import Base
-from bot.settings import load_settings
+from bot.settings_loader import load_settings
 
 target_metadata = Base.metadata
 

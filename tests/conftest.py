@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import migrate
 from bot.db.engine import create_engine, session_factory
+from bot.db.examples import ExampleStore
+from bot.db.leases import Leases
 from bot.db.models import Base
 from bot.db.tickets import TicketLog
 from bot.settings import ENV_NAMES
@@ -72,3 +74,13 @@ async def engine(empty_engine: AsyncEngine) -> AsyncEngine:
 @pytest.fixture
 def ticket_log(engine: AsyncEngine) -> TicketLog:
     return TicketLog(session_factory(engine))
+
+
+@pytest.fixture
+def leases(engine: AsyncEngine) -> Leases:
+    return Leases(session_factory(engine))
+
+
+@pytest.fixture
+def examples(engine: AsyncEngine) -> ExampleStore:
+    return ExampleStore(session_factory(engine))

@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from bot.errors import ConfigError
-from bot.settings import DEFAULT_MODEL_PATH, load_settings, require_for_run
+from bot.settings import DEFAULT_MODEL_PATH, require_for_run
+from bot.settings_loader import load_settings
 
 RUNNABLE = {
     "SLACK_BOT_TOKEN": "xoxb-1-test",

@@ -65,6 +65,9 @@ class KoboldBackend:
                                   backend=self.name)
         return f"{model} at {self.api_url}"
 
+    def start(self) -> None:
+        """Nothing to prepare: the server is reached on the first call."""
+
     async def aclose(self) -> None:
         if self._session is not None:
             await self._session.close()

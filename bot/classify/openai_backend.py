@@ -93,6 +93,9 @@ class OpenAIBackend:
         mode = "json_schema" if self.uses_schema else "json_object"
         return f"{self.model} at {self._client.base_url} answered {answer.label} ({mode})"
 
+    def start(self) -> None:
+        """Nothing to prepare: the server is reached on the first call."""
+
     async def aclose(self) -> None:
         await self._client.close()
 

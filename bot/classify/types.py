@@ -51,6 +51,10 @@ class Backend(Protocol):
         """Label ``text``; raise BackendUnavailable (transient) or BackendRejected (terminal)."""
         ...
 
+    def start(self) -> object:
+        """Begin slow set-up in the background (loading a model) and return at once."""
+        ...
+
     async def health(self) -> str:
         """Return a one-line description when usable; raise ClassificationError when not."""
         ...

@@ -6,7 +6,7 @@ import yaml
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.doctor import Check
+from bot.health import Check
 from bot.settings import PROJECT_ROOT, Settings
 
 MANIFEST = PROJECT_ROOT / "manifest.yml"

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
 
 from bot import messages
 from bot.db.examples import ExampleStore, NewExample
@@ -28,13 +27,6 @@ log = logging.getLogger(__name__)
 CORRECTABLE = frozenset({TicketState.POSTED, TicketState.APPROVED})
 
 
-@runtime_checkable
-class TypeTracker(IssueTracker, Protocol):
-    async def set_issue_type(self, key: str, type_name: str) -> None: ...
-
-    async def issue_type_names(self) -> list[str]: ...
-
-
 @dataclass(frozen=True, slots=True)
 class CorrectionResult:
     ticket: Ticket | None
@@ -43,8 +35,8 @@ class CorrectionResult:
 
 
 class Corrector:
-    def __init__(self, tickets: TicketLog, tracker: TypeTracker, chat: Chat,
-                 settings: Settings, examples: ExampleStore | None) -> None:
+    def __init__(self, tickets: TicketLog, tracker: IssueTracker, chat: Chat,
+                 settings: Settings, examples: ExampleStore) -> None:
         self._tickets = tickets
         self._tracker = tracker
         self._chat = chat
@@ -74,15 +66,10 @@ class Corrector:
         return CorrectionResult(updated, changed=True)
 
     async def _relabel(self, ticket: Ticket, label: Label, user_id: str) -> Ticket:
-        updated = await self._tickets.advance(
-            ticket.id, expected={ticket.state}, to=ticket.state, event="label_corrected",
-            actor=user_id, details={"from": ticket.label, "to": label},
-            label=label, confidence=1.0, classified_by="approver", needs_triage=False,
-        )
-        if self._examples is not None:
-            await self._examples.add(NewExample(ticket.text, label, "correction",
-                                                f"ticket:{ticket.id}", ticket.id,
-                                                ticket.model_probabilities), replace=True)
+        updated = await self._tickets.relabel(ticket, label, user_id)
+        await self._examples.add(NewExample(ticket.text, label, "correction",
+                                            f"ticket:{ticket.id}", ticket.id,
+                                            ticket.model_probabilities), replace=True)
         log.info("ticket %s: type corrected %s -> %s by %s", ticket.id, ticket.label, label,
                  user_id)
         return updated

@@ -16,10 +16,8 @@ from bot.db.models import Ticket
 from bot.db.tickets import TicketLog
 from bot.errors import TicketbotError
 from bot.labels import parse_label
-from bot.learn.ticketlog import examples_of
 from bot.settings import Settings
 from bot.tickets import Decision
-from bot.triage.corrections import Corrector, TypeTracker
 from bot.triage.ports import Chat, IssueTracker
 from bot.triage.refusals import Refusal, approver_refusal
 
@@ -45,20 +43,14 @@ class Decider:
         tracker: IssueTracker,
         chat: Chat,
         settings: Settings,
-        examples: ExampleStore | None = None,
+        examples: ExampleStore,
     ) -> None:
         self._tickets = tickets
         self._tracker = tracker
         self._chat = chat
         self._approvals = settings.approvals
         self._transitions = settings.jira.transitions
-        self._examples = examples if examples is not None else examples_of(tickets)
-        self.corrector = (
-            Corrector(tickets, tracker, chat, settings, self._examples)
-            if isinstance(tracker, TypeTracker)
-            else None
-        )
-        """Type corrections from the same ticket message (None when the tracker cannot)."""
+        self._examples = examples
 
     async def decide(self, ticket_id: int, decision: Decision, user_id: str) -> DecisionResult:
         ticket = await self._tickets.get(ticket_id)
@@ -95,7 +87,7 @@ class Decider:
     async def _confirm(self, ticket: Ticket) -> None:
         """An approval confirms the ticket's label: a training example (a rejection is not)."""
         label = parse_label(ticket.label or "")
-        if self._examples is None or label is None:
+        if label is None:
             return
         example = NewExample(ticket.text, label, "approval", f"ticket:{ticket.id}", ticket.id,
                              ticket.model_probabilities)

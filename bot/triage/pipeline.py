@@ -16,17 +16,16 @@ from __future__ import annotations
 import logging
 import random
 from datetime import timedelta
-from typing import Literal, Protocol, runtime_checkable
 
 from bot import messages
+from bot.db.leases import Leases, new_owner
 from bot.db.models import Ticket, utcnow
-from bot.db.tickets import TicketLog
+from bot.db.tickets import ClassifiedAs, Step, TicketLog
 from bot.errors import StaleState, TicketbotError, TrackerConfigError, TrackerError, TransientError
 from bot.labels import parse_label
 from bot.settings import PipelineSettings
 from bot.tickets import ACTIVE_STATES, TicketState
 from bot.tracker.models import NewIssue
-from bot.triage.leases import LEASE_TTL, new_owner
 from bot.triage.ports import Chat, IssueTracker, Person, TicketClassifier
 
 log = logging.getLogger(__name__)
@@ -35,6 +34,7 @@ class TicketPipeline:
     def __init__(
         self,
         tickets: TicketLog,
+        leases: Leases,
         classifier: TicketClassifier,
         tracker: IssueTracker,
         chat: Chat,
@@ -43,6 +43,7 @@ class TicketPipeline:
     ) -> None:
         self.owner = owner or new_owner()
         self._tickets = tickets
+        self._leases = leases
         self._classifier = classifier
         self._tracker = tracker
         self._chat = chat
@@ -53,13 +54,13 @@ class TicketPipeline:
 
         Returns None without doing anything while another worker holds the ticket's lease.
         """
-        if not await self._tickets.claim(ticket_id, self.owner, LEASE_TTL):
+        if not await self._leases.claim(ticket_id, self.owner):
             log.info("ticket %s is being processed elsewhere", ticket_id)
             return None
         try:
             return await self._advance(ticket_id)
         finally:
-            await self._tickets.release(ticket_id, self.owner)
+            await self._leases.release(ticket_id, self.owner)
 
     async def _advance(self, ticket_id: int) -> Ticket | None:
         ticket = await self._tickets.get(ticket_id)
@@ -69,7 +70,7 @@ class TicketPipeline:
         try:
             while ticket.state in ACTIVE_STATES:
                 ticket = await self._step(ticket)
-                await self._tickets.claim(ticket_id, self.owner, LEASE_TTL)
+                await self._leases.claim(ticket_id, self.owner)
         except StaleState:
             log.info("ticket %s was moved by another worker", ticket_id)
             return await self._tickets.get(ticket_id)
@@ -100,20 +101,9 @@ class TicketPipeline:
             triage = result.needs_triage
             evidence = dict(result.model_probabilities) or None
         log.info("ticket %s classified %s (%.2f) by %s", ticket.id, label, confidence, backend)
-        duplicate = await _possible_duplicate(self._classifier, ticket)
-        details = {"label": label, "confidence": round(confidence, 4), "backend": backend}
-        return await self._tickets.advance(
-            ticket.id,
-            expected={TicketState.RECEIVED},
-            to=TicketState.CLASSIFIED,
-            label=label,
-            confidence=confidence,
-            classified_by=backend,
-            needs_triage=triage,
-            duplicate_of=duplicate,
-            model_probabilities=evidence,
-            details={**details, "duplicate_of": duplicate} if duplicate else details,
-        )
+        duplicate = await self._possible_duplicate(ticket)
+        found = ClassifiedAs(label, confidence, backend, triage, duplicate, evidence)
+        return await self._tickets.mark_classified(ticket.id, found)
 
     async def _file(self, ticket: Ticket) -> Ticket:
         person = await self._requester(ticket)
@@ -128,34 +118,18 @@ class TicketPipeline:
             summary=ticket.summary_override,
         )
         ref = await self._tracker.create_issue(new, search_first=retrying)
-        return await self._tickets.advance(
-            ticket.id,
-            expected={TicketState.CLASSIFIED},
-            to=TicketState.FILED,
-            jira_key=ref.key,
-            jira_url=ref.url,
-            details={"key": ref.key, "issue_type": ref.issue_type},
+        return await self._tickets.mark_filed(
+            ticket.id, key=ref.key, url=ref.url, issue_type=ref.issue_type
         )
 
     async def _post(self, ticket: Ticket) -> Ticket:
         maybe_posted = await self._tried_before(ticket, "slack_post")
         posted = await self._chat.post_ticket(ticket, maybe_posted=maybe_posted)
-        return await self._tickets.advance(
-            ticket.id,
-            expected={TicketState.FILED},
-            to=TicketState.POSTED,
-            message_channel_id=posted.channel_id,
-            message_ts=posted.ts,
-            details={
-                "channel": posted.channel_id,
-                "ts": posted.ts,
-                "in_channel": posted.in_channel,
-            },
+        return await self._tickets.mark_posted(
+            ticket.id, channel_id=posted.channel_id, ts=posted.ts, in_channel=posted.in_channel
         )
 
-    async def _tried_before(
-        self, ticket: Ticket, step: Literal["jira_create", "slack_post"]
-    ) -> bool:
+    async def _tried_before(self, ticket: Ticket, step: Step) -> bool:
         """Whether an earlier attempt at this non-idempotent call may have gone through.
 
         On a first attempt, notes that the call is about to be sent, so that any later attempt
@@ -168,6 +142,14 @@ class TicketPipeline:
         if started is None:
             await self._tickets.mark_started(ticket.id, step)
         return started is not None
+
+    async def _possible_duplicate(self, ticket: Ticket) -> str | None:
+        """The Jira key of a very similar open ticket, if the classifier knows one; never raises."""
+        try:
+            return await self._classifier.possible_duplicate(ticket.text, ticket.id)
+        except Exception:
+            log.exception("ticket %s: duplicate lookup failed; filing anyway", ticket.id)
+            return None
 
     async def _requester(self, ticket: Ticket) -> Person:
         fallback = Person(ticket.requester_id, ticket.requester_name or ticket.requester_id)
@@ -220,22 +202,6 @@ class TicketPipeline:
             await self._chat.tell_requester(ticket, text)
         except TicketbotError as exc:
             log.warning("ticket %s: could not tell %s: %s", ticket.id, ticket.requester_id, exc)
-
-
-@runtime_checkable
-class DuplicateHints(Protocol):
-    async def possible_duplicate(self, text: str, ticket_id: int) -> str | None: ...
-
-
-async def _possible_duplicate(classifier: TicketClassifier, ticket: Ticket) -> str | None:
-    """The Jira key of a very similar open ticket, if the classifier can tell; never raises."""
-    if not isinstance(classifier, DuplicateHints):
-        return None
-    try:
-        return await classifier.possible_duplicate(ticket.text, ticket.id)
-    except Exception:
-        log.exception("ticket %s: duplicate lookup failed; filing anyway", ticket.id)
-        return None
 
 
 def _describe(exc: BaseException) -> str:

@@ -11,9 +11,9 @@ import asyncio
 import contextlib
 import logging
 
+from bot.db.leases import Leases
 from bot.db.tickets import TicketLog
 from bot.settings import PipelineSettings
-from bot.triage.leases import break_dead_local_leases
 from bot.triage.pipeline import TicketPipeline
 
 log = logging.getLogger(__name__)
@@ -21,10 +21,15 @@ log = logging.getLogger(__name__)
 
 class TicketWorker:
     def __init__(
-        self, pipeline: TicketPipeline, tickets: TicketLog, settings: PipelineSettings
+        self,
+        pipeline: TicketPipeline,
+        tickets: TicketLog,
+        leases: Leases,
+        settings: PipelineSettings,
     ) -> None:
         self._pipeline = pipeline
         self._tickets = tickets
+        self._leases = leases
         self._settings = settings
         self._slots = asyncio.Semaphore(settings.concurrency)
         self._in_flight: dict[int, asyncio.Task[None]] = {}
@@ -57,7 +62,7 @@ class TicketWorker:
 
     async def _free_crashed_leases(self) -> None:
         try:
-            await break_dead_local_leases(self._tickets, self._pipeline.owner)
+            await self._leases.break_dead_local(self._pipeline.owner)
         except Exception:
             log.exception("could not free the leases of crashed processes")
 

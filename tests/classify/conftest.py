@@ -53,6 +53,9 @@ class ScriptedBackend:
             raise step
         return BackendAnswer(step, 0.9, one_hot(step, 0.9))
 
+    def start(self) -> None:
+        return None
+
     async def health(self) -> str:
         return "scripted"
 

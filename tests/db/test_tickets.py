@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.db.tickets import TicketLog
+from bot.db.tickets import ClassifiedAs, TicketLog
 from bot.errors import StaleState
 from bot.tickets import Decision, NewRequest, TicketSource, TicketState
 
@@ -20,6 +20,14 @@ def request(key: str = "envelope-1", user: str = "U1", text: str = "VPN is down"
         team_id="T1",
         requester_name="alice",
     )
+
+
+async def posted(ticket_log: TicketLog, ticket_id: int) -> None:
+    await ticket_log.mark_classified(ticket_id, ClassifiedAs("Bug", 0.7, "llama"))
+    await ticket_log.mark_filed(
+        ticket_id, key="KAN-1", url="https://x/browse/KAN-1", issue_type="Bug"
+    )
+    await ticket_log.mark_posted(ticket_id, channel_id="C1", ts="1.000001", in_channel=True)
 
 
 async def test_record_request_creates_a_received_ticket_with_an_event(
@@ -49,29 +57,14 @@ async def test_concurrent_redeliveries_make_one_ticket(ticket_log: TicketLog) ->
     assert len({ticket.id for ticket, _ in results}) == 1
 
 
-async def test_advance_moves_through_the_pipeline(ticket_log: TicketLog) -> None:
+async def test_step_methods_move_through_the_pipeline(ticket_log: TicketLog) -> None:
     ticket, _ = await ticket_log.record_request(request())
-    ticket = await ticket_log.advance(
-        ticket.id,
-        expected={TicketState.RECEIVED},
-        to=TicketState.CLASSIFIED,
-        label="Bug",
-        confidence=0.7,
-        classified_by="llama",
+    ticket = await ticket_log.mark_classified(ticket.id, ClassifiedAs("Bug", 0.7, "llama"))
+    ticket = await ticket_log.mark_filed(
+        ticket.id, key="KAN-1", url="https://x/browse/KAN-1", issue_type="Bug"
     )
-    ticket = await ticket_log.advance(
-        ticket.id,
-        expected={TicketState.CLASSIFIED},
-        to=TicketState.FILED,
-        jira_key="KAN-1",
-        jira_url="https://x/browse/KAN-1",
-    )
-    ticket = await ticket_log.advance(
-        ticket.id,
-        expected={TicketState.FILED},
-        to=TicketState.POSTED,
-        message_channel_id="C1",
-        message_ts="1.000001",
+    ticket = await ticket_log.mark_posted(
+        ticket.id, channel_id="C1", ts="1.000001", in_channel=True
     )
     assert (ticket.label, ticket.jira_key, ticket.message_ts) == ("Bug", "KAN-1", "1.000001")
     assert (await ticket_log.get_by_jira_key("KAN-1")).id == ticket.id  # type: ignore[union-attr]
@@ -80,10 +73,10 @@ async def test_advance_moves_through_the_pipeline(ticket_log: TicketLog) -> None
     assert events == ["received", "classified", "filed", "posted"]
 
 
-async def test_advance_from_an_unexpected_state_is_refused(ticket_log: TicketLog) -> None:
+async def test_a_step_from_an_unexpected_state_is_refused(ticket_log: TicketLog) -> None:
     ticket, _ = await ticket_log.record_request(request())
     with pytest.raises(StaleState):
-        await ticket_log.advance(ticket.id, expected={TicketState.FILED}, to=TicketState.POSTED)
+        await ticket_log.mark_posted(ticket.id, channel_id="C1", ts="1.1", in_channel=True)
     assert (await ticket_log.get(ticket.id)).state is TicketState.RECEIVED  # type: ignore[union-attr]
 
 
@@ -91,9 +84,7 @@ async def test_only_one_of_two_racing_workers_advances(ticket_log: TicketLog) ->
     ticket, _ = await ticket_log.record_request(request())
     outcomes = await asyncio.gather(
         *(
-            ticket_log.advance(
-                ticket.id, expected={TicketState.RECEIVED}, to=TicketState.CLASSIFIED
-            )
+            ticket_log.mark_classified(ticket.id, ClassifiedAs("Bug", 0.7, "llama"))
             for _ in range(4)
         ),
         return_exceptions=True,
@@ -116,12 +107,7 @@ async def test_record_failure_counts_attempts_and_can_give_up(ticket_log: Ticket
 
 async def test_first_decision_wins(ticket_log: TicketLog) -> None:
     ticket, _ = await ticket_log.record_request(request())
-    for expected, to in (
-        (TicketState.RECEIVED, TicketState.CLASSIFIED),
-        (TicketState.CLASSIFIED, TicketState.FILED),
-        (TicketState.FILED, TicketState.POSTED),
-    ):
-        await ticket_log.advance(ticket.id, expected={expected}, to=to)
+    await posted(ticket_log, ticket.id)
     first, second = await asyncio.gather(
         ticket_log.decide(ticket.id, Decision.APPROVED, "U9"),
         ticket_log.decide(ticket.id, Decision.REJECTED, "U8"),
@@ -167,39 +153,9 @@ async def test_audit_events_keep_json_details(ticket_log: TicketLog) -> None:
     assert events[-1].details == {"reason": "not an approver"}
 
 
-async def test_lease_is_exclusive_until_released_or_expired(ticket_log: TicketLog) -> None:
-    ticket, _ = await ticket_log.record_request(request())
-    ttl = timedelta(minutes=2)
-    assert await ticket_log.claim(ticket.id, "host:1:a", ttl)
-    assert await ticket_log.claim(ticket.id, "host:1:a", ttl)  # renewing is fine
-    assert not await ticket_log.claim(ticket.id, "host:2:b", ttl)
-    assert await ticket_log.unfinished() == []  # leased tickets are not offered to resume
-    await ticket_log.release(ticket.id, "host:1:a")
-    assert await ticket_log.claim(ticket.id, "host:2:b", timedelta(seconds=-1))
-    assert await ticket_log.claim(ticket.id, "host:1:a", ttl)  # the other lease expired
-
-
-async def test_racing_claims_have_one_winner(ticket_log: TicketLog) -> None:
-    ticket, _ = await ticket_log.record_request(request())
-    results = await asyncio.gather(
-        *(ticket_log.claim(ticket.id, f"h:{n}:x", timedelta(minutes=1)) for n in range(6))
-    )
-    assert results.count(True) == 1
-
-
-async def test_break_leases_frees_a_dead_owners_tickets(ticket_log: TicketLog) -> None:
-    ticket, _ = await ticket_log.record_request(request())
-    await ticket_log.claim(ticket.id, "h:999999:x", timedelta(minutes=2))
-    assert await ticket_log.lease_owners() == ["h:999999:x"]
-    assert await ticket_log.break_leases("h:999999:x") == 1
-    assert [t.id for t in await ticket_log.unfinished()] == [ticket.id]
-
-
 async def test_retry_failed_resumes_where_it_stopped(ticket_log: TicketLog) -> None:
     ticket, _ = await ticket_log.record_request(request())
-    await ticket_log.advance(
-        ticket.id, expected={TicketState.RECEIVED}, to=TicketState.CLASSIFIED, label="Bug"
-    )
+    await ticket_log.mark_classified(ticket.id, ClassifiedAs("Bug", 0.7, "llama"))
     await ticket_log.record_failure(ticket.id, "Jira said no", retry_at=None, give_up=True)
     retried = await ticket_log.retry_failed(ticket.id, actor="cli")
     assert (retried.state, retried.attempts, retried.last_error) == (

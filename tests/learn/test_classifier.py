@@ -39,6 +39,9 @@ class CountingBackend:
         self.calls.append((text, tuple(examples)))
         return BackendAnswer("Task", 0.4, one_hot("Task", 0.4))
 
+    def start(self) -> None:
+        return None
+
     async def health(self) -> str:
         return "ok"
 

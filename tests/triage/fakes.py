@@ -28,6 +28,9 @@ class FakeClassifier:
         self.calls += 1
         return Classification(self.label, 0.8, "fake", 1.0)
 
+    async def possible_duplicate(self, text: str, ticket_id: int) -> str | None:
+        return None
+
 
 @dataclass
 class FakeTracker:
@@ -36,6 +39,7 @@ class FakeTracker:
     lose_response: bool = False
     comments: list[tuple[str, str]] = field(default_factory=list)
     transitions: list[tuple[str, str]] = field(default_factory=list)
+    type_changes: list[tuple[str, str]] = field(default_factory=list)
     searches: int = 0
 
     async def create_issue(self, new: NewIssue, *, search_first: bool = False) -> IssueRef:
@@ -73,6 +77,12 @@ class FakeTracker:
     async def transition(self, key: str, name: str) -> str:
         self.transitions.append((key, name))
         return name
+
+    async def set_issue_type(self, key: str, type_name: str) -> None:
+        self.type_changes.append((key, type_name))
+
+    async def issue_type_names(self) -> list[str]:
+        return ["Task", "Bug", "Story", "Incident"]
 
 
 class ConnectionLost(TrackerUnavailable):

@@ -1,47 +1,58 @@
 from __future__ import annotations
 
-from bot.db.tickets import TicketLog
+from bot.db.examples import ExampleStore
+from bot.db.tickets import ClassifiedAs, TicketLog
 from bot.settings import ApprovalSettings, Settings
-from bot.tickets import Decision, NewRequest, TicketSource, TicketState
+from bot.tickets import Decision, NewRequest, TicketSource
 from bot.triage.decisions import Decider, Refusal
 from tests.triage.fakes import FakeChat, FakeTracker
 
 
 async def posted_ticket(ticket_log: TicketLog, requester: str = "U1") -> int:
     ticket, _ = await ticket_log.record_request(
-        NewRequest("k", TicketSource.SLASH_COMMAND, "C1", requester, "Need a new badge"))
-    for before, after in ((TicketState.RECEIVED, TicketState.CLASSIFIED),
-                          (TicketState.CLASSIFIED, TicketState.FILED),
-                          (TicketState.FILED, TicketState.POSTED)):
-        await ticket_log.advance(ticket.id, expected={before}, to=after, jira_key="KAN-1")
+        NewRequest("k", TicketSource.SLASH_COMMAND, "C1", requester, "Need a new badge")
+    )
+    await ticket_log.mark_classified(ticket.id, ClassifiedAs("Task", 0.9, "fake"))
+    await ticket_log.mark_filed(
+        ticket.id, key="KAN-1", url="https://j/browse/KAN-1", issue_type="Task"
+    )
+    await ticket_log.mark_posted(ticket.id, channel_id="C1", ts="1.1", in_channel=True)
     return ticket.id
 
 
-def decider(ticket_log: TicketLog, approvers: list[str], self_ok: bool = False) -> Decider:
-    settings = Settings(approvals=ApprovalSettings(approvers=approvers,
-                                                   allow_self_approval=self_ok))
-    return Decider(ticket_log, FakeTracker(), FakeChat(), settings)
+def decider(
+    ticket_log: TicketLog, examples: ExampleStore, approvers: list[str], self_ok: bool = False
+) -> Decider:
+    settings = Settings(
+        approvals=ApprovalSettings(approvers=approvers, allow_self_approval=self_ok)
+    )
+    return Decider(ticket_log, FakeTracker(), FakeChat(), settings, examples)
 
 
-async def test_without_approvers_everyone_is_refused(ticket_log: TicketLog) -> None:
+async def test_without_approvers_everyone_is_refused(
+    ticket_log: TicketLog, examples: ExampleStore
+) -> None:
     ticket_id = await posted_ticket(ticket_log)
-    result = await decider(ticket_log, []).decide(ticket_id, Decision.APPROVED, "U2")
+    result = await decider(ticket_log, examples, []).decide(ticket_id, Decision.APPROVED, "U2")
     assert result.refusal is Refusal.NO_APPROVERS
     events = [e.event for e in await ticket_log.events(ticket_id)]
     assert events[-1] == "decision_refused"
     assert (await ticket_log.get(ticket_id)).decision is None  # type: ignore[union-attr]
 
 
-async def test_self_approval_only_when_allowed(ticket_log: TicketLog) -> None:
+async def test_self_approval_only_when_allowed(
+    ticket_log: TicketLog, examples: ExampleStore
+) -> None:
     ticket_id = await posted_ticket(ticket_log, requester="U2")
-    refused = await decider(ticket_log, ["U2"]).decide(ticket_id, Decision.APPROVED, "U2")
+    refused = await decider(ticket_log, examples, ["U2"]).decide(ticket_id, Decision.APPROVED, "U2")
     assert refused.refusal is Refusal.OWN_TICKET
-    allowed = await decider(ticket_log, ["U2"], self_ok=True).decide(
-        ticket_id, Decision.APPROVED, "U2")
+    allowed = await decider(ticket_log, examples, ["U2"], self_ok=True).decide(
+        ticket_id, Decision.APPROVED, "U2"
+    )
     assert allowed.accepted and allowed.ticket is not None
     assert allowed.ticket.decision is Decision.APPROVED
 
 
-async def test_unknown_ticket(ticket_log: TicketLog) -> None:
-    result = await decider(ticket_log, ["U2"]).decide(999, Decision.REJECTED, "U2")
+async def test_unknown_ticket(ticket_log: TicketLog, examples: ExampleStore) -> None:
+    result = await decider(ticket_log, examples, ["U2"]).decide(999, Decision.REJECTED, "U2")
     assert result.refusal is Refusal.UNKNOWN_TICKET

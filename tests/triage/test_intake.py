@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 
+from bot.db.leases import Leases
 from bot.db.tickets import TicketLog
 from bot.settings import PipelineSettings
 from bot.tickets import NewRequest, TicketSource
@@ -25,11 +26,13 @@ def request(n: int) -> NewRequest:
     return NewRequest(f"k{n}", TicketSource.SLASH_COMMAND, "C1", "U1", f"ticket {n}")
 
 
-async def test_backlog_beyond_concurrency_is_reported_as_queued(ticket_log: TicketLog) -> None:
+async def test_backlog_beyond_concurrency_is_reported_as_queued(
+    ticket_log: TicketLog, leases: Leases
+) -> None:
     settings = PipelineSettings(concurrency=2)
     classifier = SlowClassifier()
-    pipeline = TicketPipeline(ticket_log, classifier, FakeTracker(), FakeChat(), settings)
-    worker = TicketWorker(pipeline, ticket_log, settings)
+    pipeline = TicketPipeline(ticket_log, leases, classifier, FakeTracker(), FakeChat(), settings)
+    worker = TicketWorker(pipeline, ticket_log, leases, settings)
     intake = Intake(ticket_log, worker, settings.concurrency)
     receipts = [await intake.receive(request(n)) for n in range(5)]
     assert [intake.queued_behind(r) for r in receipts] == [0, 0, 1, 2, 3]
@@ -40,11 +43,14 @@ async def test_backlog_beyond_concurrency_is_reported_as_queued(ticket_log: Tick
     assert classifier.calls == 5
 
 
-async def test_nul_bytes_are_dropped_before_storing(ticket_log: TicketLog) -> None:
+async def test_nul_bytes_are_dropped_before_storing(ticket_log: TicketLog, leases: Leases) -> None:
     settings = PipelineSettings()
-    pipeline = TicketPipeline(ticket_log, FakeClassifier(), FakeTracker(), FakeChat(), settings)
-    worker = TicketWorker(pipeline, ticket_log, settings)
+    pipeline = TicketPipeline(
+        ticket_log, leases, FakeClassifier(), FakeTracker(), FakeChat(), settings
+    )
+    worker = TicketWorker(pipeline, ticket_log, leases, settings)
     receipt = await Intake(ticket_log, worker, 1).receive(
-        NewRequest("k", TicketSource.SLASH_COMMAND, "C1", "U1", "bad\x00byte"))
+        NewRequest("k", TicketSource.SLASH_COMMAND, "C1", "U1", "bad\x00byte")
+    )
     await worker.stop()
     assert receipt.ticket.text == "badbyte"

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.db.leases import Leases
 from bot.db.tickets import TicketLog
 from bot.errors import TrackerConfigError, TrackerUnavailable, TrackerValidationError
 from bot.settings import PipelineSettings
@@ -15,10 +16,11 @@ def parts() -> tuple[FakeClassifier, FakeTracker, FakeChat]:
     return FakeClassifier(), FakeTracker(), FakeChat()
 
 
-def pipeline(ticket_log: TicketLog, parts, max_attempts: int = 3) -> TicketPipeline:  # type: ignore[no-untyped-def]
+def pipeline(ticket_log: TicketLog, leases: Leases, parts, max_attempts: int = 3) -> TicketPipeline:  # type: ignore[no-untyped-def]
     classifier, tracker, chat = parts
     return TicketPipeline(
         ticket_log,
+        leases,
         classifier,
         tracker,
         chat,
@@ -39,9 +41,9 @@ async def new_ticket(ticket_log: TicketLog, **overrides: str) -> int:
     return ticket.id
 
 
-async def test_happy_path_reaches_posted(ticket_log: TicketLog, parts) -> None:  # type: ignore[no-untyped-def]
+async def test_happy_path_reaches_posted(ticket_log: TicketLog, leases: Leases, parts) -> None:  # type: ignore[no-untyped-def]
     ticket_id = await new_ticket(ticket_log)
-    ticket = await pipeline(ticket_log, parts).run(ticket_id)
+    ticket = await pipeline(ticket_log, leases, parts).run(ticket_id)
     assert ticket is not None and ticket.state is TicketState.POSTED
     assert (ticket.label, ticket.classified_by, ticket.jira_key) == ("Bug", "fake", "KAN-1")
     assert ticket.message_ts == f"1.{ticket_id:06d}"
@@ -52,18 +54,20 @@ async def test_happy_path_reaches_posted(ticket_log: TicketLog, parts) -> None: 
     assert events == ["received", "classified", "filed", "posted"]
 
 
-async def test_running_twice_repeats_nothing(ticket_log: TicketLog, parts) -> None:  # type: ignore[no-untyped-def]
+async def test_running_twice_repeats_nothing(ticket_log: TicketLog, leases: Leases, parts) -> None:  # type: ignore[no-untyped-def]
     ticket_id = await new_ticket(ticket_log)
-    runner = pipeline(ticket_log, parts)
+    runner = pipeline(ticket_log, leases, parts)
     await runner.run(ticket_id)
     await runner.run(ticket_id)
     classifier, tracker, chat = parts
     assert (classifier.calls, len(tracker.issues), len(chat.posts)) == (1, 1, 1)
 
 
-async def test_label_chosen_by_requester_skips_the_model(ticket_log: TicketLog, parts) -> None:  # type: ignore[no-untyped-def]
+async def test_label_chosen_by_requester_skips_the_model(
+    ticket_log: TicketLog, leases: Leases, parts
+) -> None:  # type: ignore[no-untyped-def]
     ticket_id = await new_ticket(ticket_log, label_override="Question")
-    ticket = await pipeline(ticket_log, parts).run(ticket_id)
+    ticket = await pipeline(ticket_log, leases, parts).run(ticket_id)
     assert ticket is not None
     assert (ticket.label, ticket.classified_by) == ("Question", "requester")
     assert parts[0].calls == 0
@@ -71,12 +75,13 @@ async def test_label_chosen_by_requester_skips_the_model(ticket_log: TicketLog, 
 
 async def test_jira_outage_keeps_the_ticket_and_tells_the_requester_once(
     ticket_log: TicketLog,
+    leases: Leases,
     parts,  # type: ignore[no-untyped-def]
 ) -> None:
     _, tracker, chat = parts
     tracker.failures = [TrackerUnavailable("503", retry_after=2), TrackerUnavailable("503")]
     ticket_id = await new_ticket(ticket_log)
-    runner = pipeline(ticket_log, parts, max_attempts=5)
+    runner = pipeline(ticket_log, leases, parts, max_attempts=5)
     ticket = await runner.run(ticket_id)
     assert ticket is not None and ticket.state is TicketState.CLASSIFIED
     assert ticket.attempts == 1 and ticket.next_attempt_at is not None
@@ -91,12 +96,13 @@ async def test_jira_outage_keeps_the_ticket_and_tells_the_requester_once(
 
 async def test_lost_create_response_never_makes_a_second_issue(
     ticket_log: TicketLog,
+    leases: Leases,
     parts,  # type: ignore[no-untyped-def]
 ) -> None:
     _, tracker, _ = parts
     tracker.lose_response = True
     ticket_id = await new_ticket(ticket_log)
-    runner = pipeline(ticket_log, parts)
+    runner = pipeline(ticket_log, leases, parts)
     ticket = await runner.run(ticket_id)
     assert ticket is not None and ticket.state is TicketState.CLASSIFIED
     ticket = await runner.run(ticket_id)
@@ -106,25 +112,28 @@ async def test_lost_create_response_never_makes_a_second_issue(
 
 async def test_validation_error_fails_the_ticket_with_jiras_reason(
     ticket_log: TicketLog,
+    leases: Leases,
     parts,  # type: ignore[no-untyped-def]
 ) -> None:
     _, tracker, chat = parts
     tracker.failures = [TrackerValidationError("summary: too long", field_errors={"summary": "x"})]
-    ticket = await pipeline(ticket_log, parts).run(await new_ticket(ticket_log))
+    ticket = await pipeline(ticket_log, leases, parts).run(await new_ticket(ticket_log))
     assert ticket is not None and ticket.state is TicketState.FAILED
     assert chat.told == [("U1", "Jira rejected the issue: summary: too long")]
 
 
-async def test_configuration_error_fails_with_an_admin_hint(ticket_log: TicketLog, parts) -> None:  # type: ignore[no-untyped-def]
+async def test_configuration_error_fails_with_an_admin_hint(
+    ticket_log: TicketLog, leases: Leases, parts
+) -> None:  # type: ignore[no-untyped-def]
     parts[1].failures = [TrackerConfigError("401 Unauthorized", status=401)]
-    ticket = await pipeline(ticket_log, parts).run(await new_ticket(ticket_log))
+    ticket = await pipeline(ticket_log, leases, parts).run(await new_ticket(ticket_log))
     assert ticket is not None and ticket.state is TicketState.FAILED
     assert "ticketbot doctor" in parts[2].told[0][1]
 
 
-async def test_gives_up_after_max_attempts(ticket_log: TicketLog, parts) -> None:  # type: ignore[no-untyped-def]
+async def test_gives_up_after_max_attempts(ticket_log: TicketLog, leases: Leases, parts) -> None:  # type: ignore[no-untyped-def]
     parts[1].failures = [TrackerUnavailable("down") for _ in range(5)]
-    runner = pipeline(ticket_log, parts, max_attempts=2)
+    runner = pipeline(ticket_log, leases, parts, max_attempts=2)
     ticket_id = await new_ticket(ticket_log)
     await runner.run(ticket_id)
     ticket = await runner.run(ticket_id)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 
 from bot import messages
 from bot.slack import blocks
-from bot.slack.listeners import UseCases
+from bot.slack.context import services_of
 from bot.tickets import Decision
 from bot.triage.corrections import Corrector
-from bot.triage.decisions import DecisionResult, Refusal
+from bot.triage.decisions import Decider, DecisionResult, Refusal
 
 log = logging.getLogger(__name__)
 
@@ -28,47 +28,59 @@ CORRECTION_REFUSAL = {Refusal.NOT_READY: messages.REFUSED_CANNOT_CORRECT}
 DECISIONS = {blocks.APPROVE_ACTION: Decision.APPROVED, blocks.REJECT_ACTION: Decision.REJECTED}
 
 
-def register(app: AsyncApp, use_cases: UseCases) -> None:
-    async def clicked(
-        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
-    ) -> None:
-        await ack()
-        decision = DECISIONS[action["action_id"]]
-        user_id = body["user"]["id"]
-        try:
-            ticket_id = int(action.get("value", ""))
-        except ValueError:
-            await respond(text=messages.REFUSED_UNKNOWN, replace_original=False)
-            return
-        use_cases.background.spawn(
-            _decide(use_cases, ticket_id, decision, user_id, respond), name=f"decide-{ticket_id}"
-        )
+async def handle_decision(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: AsyncRespond,
+    context: AsyncBoltContext,
+) -> None:
+    await ack()
+    services = services_of(context)
+    decision = DECISIONS[action["action_id"]]
+    user_id = body["user"]["id"]
+    try:
+        ticket_id = int(action.get("value", ""))
+    except ValueError:
+        await respond(text=messages.REFUSED_UNKNOWN, replace_original=False)
+        return
+    services.background.spawn(
+        _decide(services.decider, ticket_id, decision, user_id, respond),
+        name=f"decide-{ticket_id}",
+    )
 
-    async def selected(
-        ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond
-    ) -> None:
-        await ack()
-        value = str((action.get("selected_option") or {}).get("value") or "")
-        parsed = blocks.parse_type_value(value)
-        corrector = use_cases.decider.corrector
-        if parsed is None or corrector is None:
-            await respond(text=messages.REFUSED_UNKNOWN, replace_original=False)
-            return
-        ticket_id, label = parsed
-        use_cases.background.spawn(
-            _correct(corrector, ticket_id, label, body["user"]["id"], respond),
-            name=f"correct-{ticket_id}",
-        )
 
+async def handle_type_selected(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: AsyncRespond,
+    context: AsyncBoltContext,
+) -> None:
+    await ack()
+    services = services_of(context)
+    value = str((action.get("selected_option") or {}).get("value") or "")
+    parsed = blocks.parse_type_value(value)
+    if parsed is None:
+        await respond(text=messages.REFUSED_UNKNOWN, replace_original=False)
+        return
+    ticket_id, label = parsed
+    services.background.spawn(
+        _correct(services.corrector, ticket_id, label, body["user"]["id"], respond),
+        name=f"correct-{ticket_id}",
+    )
+
+
+def register(app: AsyncApp) -> None:
     for action_id in DECISIONS:
-        app.action(action_id)(clicked)
-    app.action(blocks.TYPE_ACTION)(selected)
+        app.action(action_id)(handle_decision)
+    app.action(blocks.TYPE_ACTION)(handle_type_selected)
 
 
 async def _decide(
-    use_cases: UseCases, ticket_id: int, decision: Decision, user_id: str, respond: AsyncRespond
+    decider: Decider, ticket_id: int, decision: Decision, user_id: str, respond: AsyncRespond
 ) -> None:
-    result = await use_cases.decider.decide(ticket_id, decision, user_id)
+    result = await decider.decide(ticket_id, decision, user_id)
     if not result.accepted:
         await respond(text=_refusal(result), replace_original=False, response_type="ephemeral")
 

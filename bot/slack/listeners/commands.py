@@ -5,41 +5,48 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages
 from bot.errors import InvalidIssueKey, IssueNotFound, StorageError, TrackerError, TransientError
 from bot.slack import blocks
-from bot.slack.listeners import UseCases
+from bot.slack.context import SlackServices, services_of
 from bot.tickets import NewRequest, TicketSource
 
 log = logging.getLogger(__name__)
 
 
-def register(app: AsyncApp, use_cases: UseCases) -> None:
-    async def ticket(ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient) -> None:
-        text = blocks.unescape(command.get("text") or "").strip()
-        if not text:
-            await ack()
-            await _open_modal(client, command)
-            return
-        await ack(await _file(use_cases, command, text))
-
-    async def ticket_status(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
+async def handle_ticket(
+    ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    text = blocks.unescape(command.get("text") or "").strip()
+    if not text:
         await ack()
-        query = blocks.unescape(command.get("text") or "").strip()
-        use_cases.background.spawn(
-            _status(use_cases, query, command["user_id"], respond),
-            name=f"status-{command['user_id']}",
-        )
-
-    app.command("/ticket")(ticket)
-    app.command("/ticket_status")(ticket_status)
+        await _open_modal(client, command)
+        return
+    await ack(await _file(services_of(context), command, text))
 
 
-async def _file(use_cases: UseCases, command: dict[str, Any], text: str) -> str:
+async def handle_ticket_status(
+    ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
+) -> None:
+    await ack()
+    services = services_of(context)
+    query = blocks.unescape(command.get("text") or "").strip()
+    services.background.spawn(
+        _status(services, query, command["user_id"], respond),
+        name=f"status-{command['user_id']}",
+    )
+
+
+def register(app: AsyncApp) -> None:
+    app.command("/ticket")(handle_ticket)
+    app.command("/ticket_status")(handle_ticket_status)
+
+
+async def _file(services: SlackServices, command: dict[str, Any], text: str) -> str:
     request = NewRequest(
         dedupe_key=f"slash:{command['trigger_id']}",
         source=TicketSource.SLASH_COMMAND,
@@ -51,13 +58,13 @@ async def _file(use_cases: UseCases, command: dict[str, Any], text: str) -> str:
         response_url=command.get("response_url"),
     )
     try:
-        receipt = await use_cases.intake.receive(request)
+        receipt = await services.intake.receive(request)
     except StorageError:
         log.exception("could not record /ticket from %s", command["user_id"])
         return messages.CANNOT_SAVE
     if not receipt.created:
         return messages.ALREADY_RECEIVED.format(id=receipt.ticket.id)
-    behind = use_cases.intake.queued_behind(receipt)
+    behind = services.intake.queued_behind(receipt)
     return messages.FILING_QUEUED.format(ahead=behind) if behind else messages.FILING
 
 
@@ -73,12 +80,12 @@ async def _open_modal(client: AsyncWebClient, command: dict[str, Any]) -> None:
         )
 
 
-async def _status(use_cases: UseCases, query: str, user_id: str, respond: AsyncRespond) -> None:
+async def _status(services: SlackServices, query: str, user_id: str, respond: AsyncRespond) -> None:
     if not query:
-        await respond(**blocks.recent_message(await use_cases.status.recent(user_id)))
+        await respond(**blocks.recent_message(await services.status.recent(user_id)))
         return
     try:
-        issue = await use_cases.status.issue(query)
+        issue = await services.status.issue(query)
     except InvalidIssueKey:
         await respond(text=messages.STATUS_USAGE)
     except IssueNotFound as exc:

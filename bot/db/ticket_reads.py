@@ -1,0 +1,70 @@
+"""The ticket log's queries: one ticket, listings, the audit trail, unfinished work."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Select, select
+
+from bot.db.models import Ticket, TicketEvent, utcnow
+from bot.db.store import Store
+from bot.tickets import ACTIVE_STATES, TicketState
+
+
+class TicketReads(Store):
+    async def get(self, ticket_id: int) -> Ticket | None:
+        async with self._read("read a ticket") as session:
+            return await session.get(Ticket, ticket_id)
+
+    async def get_by_jira_key(self, jira_key: str) -> Ticket | None:
+        return await self._one(select(Ticket).where(Ticket.jira_key == jira_key))
+
+    async def get_by_message(self, channel_id: str, ts: str) -> Ticket | None:
+        return await self._one(
+            select(Ticket).where(Ticket.message_channel_id == channel_id, Ticket.message_ts == ts)
+        )
+
+    async def listing(self, state: TicketState | None = None, limit: int = 50) -> Sequence[Ticket]:
+        statement = select(Ticket).order_by(Ticket.id.desc()).limit(limit)
+        if state is not None:
+            statement = statement.where(Ticket.state == state)
+        async with self._read("list tickets") as session:
+            return (await session.execute(statement)).scalars().all()
+
+    async def events(self, ticket_id: int) -> Sequence[TicketEvent]:
+        statement = (
+            select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)
+        )
+        async with self._read("read the audit trail") as session:
+            return (await session.execute(statement)).scalars().all()
+
+    async def recent_for_requester(self, requester_id: str, limit: int = 5) -> Sequence[Ticket]:
+        statement = (
+            select(Ticket)
+            .where(Ticket.requester_id == requester_id)
+            .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+            .limit(limit)
+        )
+        async with self._read("read recent tickets") as session:
+            return (await session.execute(statement)).scalars().all()
+
+    async def unfinished(self, now: datetime | None = None, limit: int = 100) -> Sequence[Ticket]:
+        """Tickets left mid-way (received, classified, filed) whose retry time has come."""
+        now = now or utcnow()
+        statement = (
+            select(Ticket)
+            .where(
+                Ticket.state.in_(ACTIVE_STATES)
+            )
+            .where((Ticket.next_attempt_at.is_(None)) | (Ticket.next_attempt_at <= now))
+            .where((Ticket.lease_owner.is_(None)) | (Ticket.lease_expires_at < now))
+            .order_by(Ticket.id)
+            .limit(limit)
+        )
+        async with self._read("look for unfinished tickets") as session:
+            return (await session.execute(statement)).scalars().all()
+
+    async def _one(self, statement: Select[Ticket]) -> Ticket | None:
+        async with self._read("find a ticket") as session:
+            return (await session.execute(statement)).scalar_one_or_none()
