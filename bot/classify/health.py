@@ -6,8 +6,8 @@ import asyncio
 import logging
 
 from bot.classify.registry import build_backend
-from bot.doctor import Check
 from bot.errors import ClassificationError, ConfigError
+from bot.health import Check
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.doctor import Check
 from bot.errors import TicketbotError, TrackerConfigError, TrackerError
+from bot.health import Check
 from bot.labels import LABELS
 from bot.settings import JiraSettings, Settings
 from bot.tracker.client import Tracker

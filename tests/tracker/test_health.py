@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.doctor import Check
+from bot.health import Check
 from bot.settings import JiraSettings, Settings
 from bot.tracker.health import check_tracker
 from tests.emulators.jira_server import JiraEmulator

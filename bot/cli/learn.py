@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.classify.chain import ClassifierChain
 from bot.classify.evaluation import read_labelled_csv
-from bot.cli_support import fail, run_async, settings_or_exit, with_engine
+from bot.cli.support import T, fail, run_async, settings_or_exit, with_engine
 from bot.db import migrate
 from bot.db.engine import session_factory
 from bot.db.examples import ExampleStore
@@ -99,9 +99,6 @@ def _span(value: str | None) -> tuple[int, int] | None:
     except ValueError:
         raise click.BadParameter("expected A:B, e.g. 300:1000", param_hint="--span") from None
     return start, end
-
-
-T = TypeVar("T")
 
 
 @click.command("learn")

@@ -1,4 +1,4 @@
-"""Helpers shared by the `ticketbot` subcommands."""
+"""Helpers shared by the `ticketbot` commands: settings, a database engine, asyncio."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot import messages
 from bot.db.engine import create_engine
 from bot.errors import ConfigError
-from bot.settings import Settings, load_settings
+from bot.settings import Settings
+from bot.settings_loader import load_settings
 
 T = TypeVar("T")
 EXIT_CONFIG = 2

@@ -5,19 +5,16 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
 
 import click
 
-from bot.cli_support import fail, run_async, settings_or_exit, with_engine
+from bot.cli.support import T, fail, run_async, settings_or_exit, with_engine
 from bot.db.engine import session_factory
 from bot.db.models import Ticket
 from bot.db.tickets import TicketLog
 from bot.errors import StaleState, StorageError
 from bot.settings import Settings
 from bot.tickets import TicketState
-
-T = TypeVar("T")
 
 
 async def _with_log(settings: Settings, work: Callable[[TicketLog], Awaitable[T]]) -> T:
@@ -32,12 +29,12 @@ def _line(ticket: Ticket) -> str:
     )
 
 
-@click.group()
-def tickets() -> None:
+@click.group("tickets")
+def tickets_command() -> None:
     """Inspect the ticket log and retry failed tickets."""
 
 
-@tickets.command("list")
+@tickets_command.command("list")
 @click.option("--state", type=click.Choice([s.value for s in TicketState]), default=None)
 @click.option("--limit", type=int, default=50, show_default=True)
 def list_tickets(state: str | None, limit: int) -> None:
@@ -51,7 +48,7 @@ def list_tickets(state: str | None, limit: int) -> None:
         click.echo("no tickets")
 
 
-@tickets.command("show")
+@tickets_command.command("show")
 @click.argument("ticket_id", type=int)
 def show_ticket(ticket_id: int) -> None:
     """One ticket with its audit trail (who did what, when)."""
@@ -89,7 +86,7 @@ def show_ticket(ticket_id: int) -> None:
         click.echo(f"    {line}")
 
 
-@tickets.command("retry")
+@tickets_command.command("retry")
 @click.argument("ticket_id", type=int)
 def retry_ticket(ticket_id: int) -> None:
     """Put a failed ticket back in the queue; the running bot picks it up within seconds."""

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot.classify import commands
 from bot.classify.chain import ClassifierChain
+from bot.cli import classify as commands
 from bot.errors import BackendUnavailable
 from bot.settings import Settings
 from tests.classify.conftest import MODEL_PATH, ScriptedBackend

@@ -1,4 +1,4 @@
-"""``ticketbot classify`` and ``ticketbot eval`` (registered by bot/cli.py)."""
+"""``ticketbot classify`` and ``ticketbot eval``."""
 
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ from bot.classify.chain import ClassifierChain
 from bot.classify.evaluation import evaluate, format_summary, read_labelled_csv
 from bot.classify.registry import REGISTRY, build_chain
 from bot.classify.types import Classification
+from bot.cli.learn import learn_options, run_learning_eval
 from bot.errors import ConfigError
-from bot.learn.commands import learn_options, run_learning_eval
-from bot.settings import Settings, load_settings
+from bot.settings import Settings
+from bot.settings_loader import load_settings
 
 ChainFactory = Callable[[Settings, list[str] | None], ClassifierChain]
 
