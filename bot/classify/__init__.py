@@ -6,18 +6,19 @@
     await chain.aclose()
 """
 
-from bot.classify.chain import ClassifierChain, RetryPolicy
+from bot.classify.chain import ClassifierChain
 from bot.classify.registry import REGISTRY, build_backend, build_chain
+from bot.classify.retry import BackendRetry
 from bot.classify.types import Backend, BackendAnswer, Classification, Example
 
 __all__ = [
     "REGISTRY",
     "Backend",
     "BackendAnswer",
+    "BackendRetry",
     "Classification",
     "ClassifierChain",
     "Example",
-    "RetryPolicy",
     "build_backend",
     "build_chain",
 ]

@@ -11,59 +11,17 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
-from tenacity.wait import wait_exponential_jitter
 
 from bot.classify.breaker import CircuitBreaker
+from bot.classify.retry import BackendRetry
 from bot.classify.types import Backend, BackendAnswer, Classification, Example
-from bot.errors import BackendUnavailable, ClassificationError, TransientError
+from bot.errors import BackendUnavailable, ClassificationError
 from bot.labels import Label
+from bot.retry import OnRetry
 
 log = logging.getLogger(__name__)
 
 FALLBACK = "fallback"
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """Attempts per backend and backoff shape.
-
-    A transient error whose Retry-After exceeds ``max_retry_after_s`` is not retried: the chain
-    moves on to the next backend instead of holding the ticket.
-    """
-
-    max_attempts: int = 3
-    initial_s: float = 0.5
-    max_backoff_s: float = 8.0
-    jitter_s: float = 0.5
-    max_retry_after_s: float = 30.0
-
-
-def _retryable(policy: RetryPolicy) -> Callable[[BaseException], bool]:
-    def check(error: BaseException) -> bool:
-        if not isinstance(error, TransientError):
-            return False
-        return error.retry_after is None or error.retry_after <= policy.max_retry_after_s
-    return check
-
-
-class _Wait:
-    """tenacity wait: exponential backoff with jitter, never less than the server's Retry-After."""
-
-    def __init__(self, policy: RetryPolicy) -> None:
-        self._backoff = wait_exponential_jitter(
-            multiplier=policy.initial_s, max=policy.max_backoff_s, jitter=policy.jitter_s
-        )
-
-    def __call__(self, state: RetryCallState) -> float:
-        delay = self._backoff(state)
-        error = state.outcome.exception() if state.outcome else None
-        retry_after = getattr(error, "retry_after", None)
-        if isinstance(retry_after, int | float) and retry_after > 0:
-            delay = max(delay, float(retry_after))
-        return delay
 
 
 class ClassifierChain:
@@ -75,7 +33,7 @@ class ClassifierChain:
         *,
         default_label: Label,
         timeout_s: float,
-        retry: RetryPolicy | None = None,
+        retry: BackendRetry | None = None,
         breaker_failures: int = 3,
         breaker_cooldown_s: float = 60.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
@@ -84,7 +42,7 @@ class ClassifierChain:
         self.backends = list(backends)
         self.default_label = default_label
         self.timeout_s = timeout_s
-        self.retry = retry or RetryPolicy()
+        self.retry = retry or BackendRetry()
         self.breakers = {
             b.name: CircuitBreaker(b.name, failures=breaker_failures,
                                    cooldown_s=breaker_cooldown_s, clock=clock)
@@ -149,18 +107,11 @@ class ClassifierChain:
     async def _with_retries(
         self, backend: Backend, text: str, examples: Sequence[Example], ticket_id: str
     ) -> BackendAnswer:
-        retrying = AsyncRetrying(
-            retry=retry_if_exception(_retryable(self.retry)),
-            stop=stop_after_attempt(self.retry.max_attempts),
-            wait=_Wait(self.retry),
+        return await self.retry.run(
+            lambda: self._attempt(backend, text, examples),
+            on_retry=self._log_retry(backend.name, ticket_id),
             sleep=self._sleep,
-            before_sleep=self._log_retry(backend.name, ticket_id),
-            reraise=True,
         )
-        async for attempt in retrying:
-            with attempt:
-                return await self._attempt(backend, text, examples)
-        raise AssertionError("unreachable: tenacity reraises")  # pragma: no cover
 
     async def _attempt(
         self, backend: Backend, text: str, examples: Sequence[Example]
@@ -173,14 +124,12 @@ class ClassifierChain:
             raise BackendUnavailable(f"no answer within {self.timeout_s:g}s",
                                      backend=backend.name) from None
 
-    def _log_retry(self, name: str, ticket_id: str) -> Callable[[RetryCallState], None]:
-        def before_sleep(state: RetryCallState) -> None:
+    def _log_retry(self, name: str, ticket_id: str) -> OnRetry:
+        def on_retry(attempt: int, error: BaseException | None, wait: float) -> None:
             self.retries[name] += 1
-            wait = state.next_action.sleep if state.next_action else 0.0
-            error = state.outcome.exception() if state.outcome else None
             log.info("classify ticket=%s: backend %s attempt %d failed (%s); retry in %.2fs",
-                     ticket_id, name, state.attempt_number, error, wait)
-        return before_sleep
+                     ticket_id, name, attempt, error, wait)
+        return on_retry
 
     async def aclose(self) -> None:
         """Close every backend; one failing to close does not stop the others."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from bot.classify.chain import ClassifierChain, RetryPolicy
+from bot.classify.chain import ClassifierChain
+from bot.classify.retry import BackendRetry
 from bot.classify.types import Backend
 from bot.errors import ConfigError
 from bot.settings import ClassifierSettings
@@ -79,7 +80,7 @@ def build_chain(
         [build_backend(name, settings) for name in names],
         default_label=settings.default_label,
         timeout_s=settings.backend_timeout_s,
-        retry=RetryPolicy(max_attempts=settings.max_attempts),
+        retry=BackendRetry(max_attempts=settings.max_attempts),
         breaker_failures=settings.breaker_failures,
         breaker_cooldown_s=settings.breaker_cooldown_s,
     )

@@ -6,14 +6,14 @@ Use ``Tracker`` for every call; ``check_tracker`` (in ``health``) for ``ticketbo
 from bot.tracker.client import Tracker
 from bot.tracker.keys import normalize_issue_key
 from bot.tracker.models import IssueDetails, IssueRef, NewIssue
-from bot.tracker.retry import RetryPolicy
+from bot.tracker.retry import JiraRetry
 from bot.tracker.summary import make_summary
 
 __all__ = [
     "IssueDetails",
     "IssueRef",
+    "JiraRetry",
     "NewIssue",
-    "RetryPolicy",
     "Tracker",
     "make_summary",
     "normalize_issue_key",

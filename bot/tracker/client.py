@@ -1,16 +1,19 @@
-"""``Tracker``: everything the bot asks of Jira, as async calls with one retry policy.
+"""``Tracker``: everything the bot asks of Jira, as async calls retried by ``JiraRetry``.
 
 Public API: ``create_issue``, ``find_by_ticket_id``, ``get_issue``, ``add_comment``,
 ``transition``, ``set_issue_type``, ``search_issues_page`` / ``iter_issues``
 (paged, with each issue's text: ``search.py``), and for ``doctor`` ``server_info``,
 ``myself``, ``issue_type_names``; ``aclose`` at shutdown.
+
+Calls made inside an already retried step (creating, finding) and the ``doctor`` checks go
+to the connection directly, so retries never nest.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Callable
+from typing import Any, TypeVar
 
 from jira import JIRA
 
@@ -30,11 +33,12 @@ from bot.tracker.issue_types import IssueTypeResolver
 from bot.tracker.keys import browse_url, normalize_issue_key, ticket_jql
 from bot.tracker.models import FoundIssue, IssueDetails, IssueRef, NewIssue
 from bot.tracker.reporters import ReporterLookup
-from bot.tracker.retry import RetryPolicy, call_with_retries, is_retryable_unsent
+from bot.tracker.retry import JiraRetry
 from bot.tracker.search import PAGE_SIZE, SearchPage, raw_issues
 from bot.tracker.summary import make_summary
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class Tracker:
@@ -45,7 +49,7 @@ class Tracker:
         settings: JiraSettings,
         *,
         workers: int = 4,
-        retry: RetryPolicy | None = None,
+        retry: JiraRetry | None = None,
         client_factory: ClientFactory = build_client,
     ) -> None:
         if not settings.base_url or not settings.project_key:
@@ -53,7 +57,7 @@ class Tracker:
         self._settings = settings
         self._base_url = settings.base_url
         self._project = settings.project_key
-        self._retry = retry or RetryPolicy(max_attempts=settings.max_attempts)
+        self._retry = retry or JiraRetry(max_attempts=settings.max_attempts)
         self._conn = JiraConnection(settings, workers=workers, factory=client_factory)
         self._types = IssueTypeResolver(settings, self._fetch_issue_types)
         self._reporters = ReporterLookup(self._search_users)
@@ -76,7 +80,7 @@ class Tracker:
                     return existing
             return await self._create_once(new)
 
-        return await call_with_retries(attempt, self._retry, what=f"create ticket {new.ticket_id}")
+        return await self._retry.run(attempt, what=f"create ticket {new.ticket_id}")
 
     async def _create_once(self, new: NewIssue) -> IssueRef:
         issue_type = await self._types.for_label(new.label, ticket_id=new.ticket_id)
@@ -135,9 +139,7 @@ class Tracker:
 
     async def find_by_ticket_id(self, ticket_id: int) -> IssueRef | None:
         """The issue filed for ``ticket_id`` (by its ``ticketbot-<id>`` label), or None."""
-        return await call_with_retries(
-            lambda: self._find(ticket_id), self._retry, what=f"find ticket {ticket_id}"
-        )
+        return await self._retry.run(lambda: self._find(ticket_id), what=f"find ticket {ticket_id}")
 
     async def _find(self, ticket_id: int) -> IssueRef | None:
         jql = ticket_jql(self._project, ticket_id)
@@ -161,12 +163,8 @@ class Tracker:
     async def get_issue(self, key_or_url: str) -> IssueDetails:
         """Status and people of an issue. Raises InvalidIssueKey before any call on bad input."""
         key = normalize_issue_key(key_or_url)
-        issue = await call_with_retries(
-            lambda: self._conn.call(
-                lambda c: c.issue(key, fields=DETAIL_FIELDS), action="get issue", key=key
-            ),
-            self._retry,
-            what=f"get {key}",
+        issue = await self._request(
+            lambda c: c.issue(key, fields=DETAIL_FIELDS), "get issue", key=key
         )
         return details_from_raw(issue.raw or {"key": key}, self._base_url)
 
@@ -188,32 +186,23 @@ class Tracker:
         """Comment on ``key`` (plain text; ADF on API v3). Retried only when Jira did nothing."""
         key = normalize_issue_key(key)
         value = build.rich_text(body, self._settings.api_version)
-        await call_with_retries(
-            lambda: self._conn.call(lambda c: c.add_comment(key, value), action="comment", key=key),
-            self._retry,
-            what=f"comment on {key}",
-            retryable=is_retryable_unsent,
+        await self._request(
+            lambda c: c.add_comment(key, value), "comment", key=key, idempotent=False
         )
         log.info("jira %s: comment added", key)
 
     async def transition(self, key: str, name: str) -> str:
         """Move ``key`` by the transition called ``name`` (any case); return the new status."""
         key = normalize_issue_key(key)
-        available = await call_with_retries(
-            lambda: self._conn.call(lambda c: c.transitions(key), action="transitions", key=key),
-            self._retry,
-            what=f"transitions of {key}",
-        )
+        available = await self._request(lambda c: c.transitions(key), "transitions", key=key)
         match = _pick_transition(available, name)
         if match is None:
             raise TransitionNotAvailable(key, name, [str(t.get("name")) for t in available])
-        await call_with_retries(
-            lambda: self._conn.call(
-                lambda c: c.transition_issue(key, str(match["id"])), action="transition", key=key
-            ),
-            self._retry,
-            what=f"transition {key}",
-            retryable=is_retryable_unsent,
+        await self._request(
+            lambda c: c.transition_issue(key, str(match["id"])),
+            "transition",
+            key=key,
+            idempotent=False,
         )
         target = str((match.get("to") or {}).get("name") or match.get("name"))
         log.info("jira %s: transitioned by %r to %s", key, match.get("name"), target)
@@ -226,12 +215,24 @@ class Tracker:
         def change(client: JIRA) -> None:
             client.issue(key, fields="issuetype").update(fields={"issuetype": {"name": type_name}})
 
-        await call_with_retries(
-            lambda: self._conn.call(change, action="set issue type", key=key),
-            self._retry,
-            what=f"set type of {key}",
-        )
+        await self._request(change, "set issue type", key=key)
         log.info("jira %s: issue type set to %s", key, type_name)
+
+    # ---- one retried request -----------------------------------------------------------
+
+    async def _request(
+        self, fn: Callable[[JIRA], T], action: str, *, key: str, idempotent: bool = True
+    ) -> T:
+        """``fn(client)`` on the Jira connection in the thread pool, retried by ``JiraRetry``.
+
+        ``action`` and ``key`` name the call in errors and log lines; a call that is not
+        ``idempotent`` is sent again only when Jira did nothing.
+        """
+        return await self._retry.run(
+            lambda: self._conn.call(fn, action=action, key=key),
+            what=f"{action} {key}",
+            idempotent=idempotent,
+        )
 
     # ---- for doctor and helpers ---------------------------------------------------------
 

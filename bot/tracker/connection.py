@@ -1,7 +1,7 @@
 """The blocking ``jira`` client, built lazily and used only from a bounded thread pool.
 
 The library's own retry (``ResilientSession``, blocking sleeps) is turned off with
-``max_retries=0``: our async policy in ``retry.py`` is the only one in force.
+``max_retries=0``: ``JiraRetry`` (``retry.py``) is the only retry in force.
 """
 
 from __future__ import annotations

@@ -9,13 +9,13 @@ from bot.health import Check
 from bot.labels import LABELS
 from bot.settings import JiraSettings, Settings
 from bot.tracker.client import Tracker
-from bot.tracker.retry import RetryPolicy
+from bot.tracker.retry import JiraRetry
 
 TrackerFactory = Callable[[JiraSettings], Tracker]
 
 
 def _quick_tracker(settings: JiraSettings) -> Tracker:
-    return Tracker(settings, workers=1, retry=RetryPolicy(max_attempts=1))
+    return Tracker(settings, workers=1, retry=JiraRetry(max_attempts=1))
 
 
 async def check_tracker(

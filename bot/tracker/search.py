@@ -20,7 +20,7 @@ from jira import JIRA
 from bot.tracker.adf import rich_text_to_plain
 from bot.tracker.connection import JiraConnection
 from bot.tracker.models import FoundIssue
-from bot.tracker.retry import RetryPolicy, call_with_retries
+from bot.tracker.retry import JiraRetry
 
 SEARCH_FIELDS = ("summary", "issuetype", "description")
 PAGE_SIZE = 100
@@ -36,7 +36,7 @@ class SearchPage:
 
 async def fetch_page(
     conn: JiraConnection,
-    retry: RetryPolicy,
+    retry: JiraRetry,
     jql: str,
     *,
     page: str | None = None,
@@ -54,11 +54,11 @@ async def fetch_page(
         )
         return cloud_page(result) if cloud else server_page(result, start)
 
-    return await call_with_retries(attempt, retry, what="search")
+    return await retry.run(attempt, what="search")
 
 
 async def iter_pages(
-    conn: JiraConnection, retry: RetryPolicy, jql: str, *, limit: int, size: int = PAGE_SIZE
+    conn: JiraConnection, retry: JiraRetry, jql: str, *, limit: int, size: int = PAGE_SIZE
 ) -> AsyncIterator[list[FoundIssue]]:
     """Every page of ``jql`` in order, ``limit`` issues in all at most."""
     cursor: str | None = None

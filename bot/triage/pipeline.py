@@ -9,6 +9,25 @@ after a crash, an outage or a redelivery never repeats a finished step:
 
 Transient failures leave the ticket where it is with a retry time (exponential backoff, or the
 server's Retry-After); terminal ones move it to ``failed``. The requester hears about both.
+
+Retries nest in three layers; each outer one sees only what the inner ones gave up on:
+
+    per HTTP call     slack_sdk: a dropped connection once (its default handler), a 429 up to 3
+                      times after Retry-After + 0-1 s. The jira and openai clients are built
+                      with ``max_retries=0``; kobold and llama have none.
+    per service call  ``JiraRetry``: ``jira.max_attempts`` (4) tries, 0.5 s doubling to 30 s with
+                      full jitter, or Retry-After + 0-10 % when longer; ``TrackerUnavailable``
+                      (429, 502-504, timeouts, connection errors); comment and transition only
+                      on 429 / 503. ``BackendRetry``: ``classifier.max_attempts`` (3) tries per
+                      backend, 0.5 s doubling to 8 s plus 0-0.5 s, or Retry-After when longer;
+                      ``BackendUnavailable`` (timeouts, refused, 429, 5xx). A Retry-After over
+                      60 s (Jira) or 30 s (backend) is not waited for. Slack has no such layer.
+    per ticket        here: a ``TransientError`` (or an unexpected error) saves
+                      ``next_attempt_at``: ``pipeline.retry_base_s`` (5 s) doubling to
+                      ``retry_max_s`` (300 s), times 0.8-1.2, or Retry-After capped at
+                      ``retry_max_s``; ``failed`` after ``max_attempts`` (8). Stored, so it
+                      survives restarts; the worker resumes due tickets every
+                      ``resume_interval_s`` (15 s).
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
-from bot.classify.chain import FALLBACK, ClassifierChain, RetryPolicy
+from bot.classify.chain import FALLBACK, ClassifierChain
+from bot.classify.retry import BackendRetry
 from bot.classify.types import BackendAnswer, Example
 from bot.errors import BackendRejected, BackendUnavailable
 from tests.classify.conftest import ScriptedBackend
@@ -26,7 +27,7 @@ def _chain(*backends: ScriptedBackend, clock: Clock | None = None, attempts: int
             slept.append(seconds)
 
     return ClassifierChain(list(backends), default_label="Question", timeout_s=timeout_s,
-                           retry=RetryPolicy(max_attempts=attempts, initial_s=0.5, jitter_s=0.1),
+                           retry=BackendRetry(max_attempts=attempts, initial_s=0.5, jitter_s=0.1),
                            breaker_failures=2, breaker_cooldown_s=60, sleep=sleep,
                            clock=clock or Clock())
 

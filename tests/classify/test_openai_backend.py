@@ -7,8 +7,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.classify.chain import ClassifierChain, RetryPolicy
+from bot.classify.chain import ClassifierChain
 from bot.classify.openai_backend import OpenAIBackend
+from bot.classify.retry import BackendRetry
 from bot.errors import BackendRejected, BackendUnavailable
 from bot.labels import LABELS
 from tests.emulators.openai_server import OpenAIEmulator
@@ -126,7 +127,7 @@ async def test_chain_retries_429_honouring_retry_after(emu: OpenAIEmulator) -> N
         slept.append(seconds)
 
     chain = ClassifierChain([_backend(emu)], default_label="Task", timeout_s=5,
-                            retry=RetryPolicy(max_attempts=3, initial_s=0.1, jitter_s=0.0),
+                            retry=BackendRetry(max_attempts=3, initial_s=0.1, jitter_s=0.0),
                             sleep=sleep)
     result = await chain.classify("crash")
     assert (result.label, result.backend) == ("Bug", "openai")

@@ -16,13 +16,13 @@ from bot.db.engine import session_factory
 from bot.db.examples import ExampleStore
 from bot.learn.importer import MAX_TEXT, describe, import_jira, issue_text
 from bot.settings import JiraSettings
-from bot.tracker import RetryPolicy, Tracker
+from bot.tracker import JiraRetry, Tracker
 from bot.tracker.models import FoundIssue
 from tests.emulators.jira_server import JiraEmulator
 
 TYPES = JiraSettings().issue_types  # Task, Bug, Incident, Story (Feature Request); no Epic
 JQL = "project = KAN ORDER BY key ASC"
-FAST = RetryPolicy(max_attempts=3, backoff_base_s=0.01, backoff_max_s=0.05)
+FAST = JiraRetry(max_attempts=3, backoff_base_s=0.01, backoff_max_s=0.05)
 
 
 @pytest.fixture(params=["cloud", "server"])

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from bot.settings import JiraSettings
-from bot.tracker import NewIssue, RetryPolicy, Tracker
+from bot.tracker import JiraRetry, NewIssue, Tracker
 from tests.emulators.jira_server import JiraEmulator
 
-FAST_RETRY = RetryPolicy(max_attempts=4, backoff_base_s=0.01, backoff_max_s=0.05)
+FAST_RETRY = JiraRetry(max_attempts=4, backoff_base_s=0.01, backoff_max_s=0.05)
 TrackerFactory = Callable[..., Awaitable[Tracker]]
 
 
@@ -25,7 +25,7 @@ async def jira() -> AsyncIterator[JiraEmulator]:
 async def make_tracker(jira: JiraEmulator) -> AsyncIterator[TrackerFactory]:
     made: list[Tracker] = []
 
-    async def make(retry: RetryPolicy = FAST_RETRY, **overrides: Any) -> Tracker:
+    async def make(retry: JiraRetry = FAST_RETRY, **overrides: Any) -> Tracker:
         settings = JiraSettings(**jira.settings_kwargs(**overrides))
         tracker = Tracker(settings, workers=2, retry=retry)
         made.append(tracker)

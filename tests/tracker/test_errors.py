@@ -13,7 +13,7 @@ from bot.errors import (
     TransientError,
 )
 from bot.settings import JiraSettings
-from bot.tracker import RetryPolicy, Tracker
+from bot.tracker import JiraRetry, Tracker
 from tests.emulators.jira_server import DEFAULT_PAT, JiraEmulator
 from tests.tracker.conftest import TrackerFactory, new_issue
 
@@ -110,7 +110,7 @@ async def test_retry_after_is_honoured(
 async def test_long_retry_after_is_not_waited_for(
     make_tracker: TrackerFactory, jira: JiraEmulator
 ) -> None:
-    tracker = await make_tracker(retry=RetryPolicy(max_attempts=4, max_retry_after_s=5))
+    tracker = await make_tracker(retry=JiraRetry(max_attempts=4, max_retry_after_s=5))
     jira.fail(429, retry_after=3600, path="/issue/KAN-1")
     with pytest.raises(TrackerUnavailable) as info:
         await tracker.get_issue("KAN-1")
@@ -134,7 +134,7 @@ async def test_connect_is_retried(tracker: Tracker, jira: JiraEmulator) -> None:
 
 
 async def test_timeout_is_unavailable(make_tracker: TrackerFactory, jira: JiraEmulator) -> None:
-    tracker = await make_tracker(timeout_s=0.2, retry=RetryPolicy(max_attempts=1))
+    tracker = await make_tracker(timeout_s=0.2, retry=JiraRetry(max_attempts=1))
     await tracker.create_issue(new_issue())
     jira.latency_s = 0.6
     with pytest.raises(TrackerUnavailable, match="timed out"):
@@ -144,7 +144,7 @@ async def test_timeout_is_unavailable(make_tracker: TrackerFactory, jira: JiraEm
 async def test_refused_port_is_unavailable() -> None:
     async with JiraEmulator() as jira:
         settings = JiraSettings(**jira.settings_kwargs())
-    tracker = Tracker(settings, retry=RetryPolicy(max_attempts=2, backoff_base_s=0.01))
+    tracker = Tracker(settings, retry=JiraRetry(max_attempts=2, backoff_base_s=0.01))
     try:
         with pytest.raises(TrackerUnavailable):
             await tracker.get_issue("KAN-1")
