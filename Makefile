@@ -12,7 +12,7 @@ MODEL := models/SmolLM2-135M-Instruct.Q4_1.gguf
 # With Slack tokens (environment or .env) this runs the bot as `python app.py` does;
 # without, the sandbox (`ticketbot sandbox`) with a banner saying how to connect Slack.
 run: $(STAMPS)/install $(MODEL)
-	$(BIN)/python -m bot.sandbox.launch
+	$(BIN)/python -m sandbox.launch
 
 test: $(STAMPS)/install-dev $(MODEL)
 	$(BIN)/python -m pytest

@@ -8,7 +8,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bench import stack, tally, workload
+from bench import services, tally, workload
 from bench.apps import App
 from bench.stats import summary
 
@@ -25,7 +25,7 @@ class BurstRun:
         return summary(list(self.latencies_s.values()), total=len(self.numbers))
 
 
-async def warm_up(s: stack.Stack, number: int, follow: bool) -> None:
+async def warm_up(s: services.Services, number: int, follow: bool) -> None:
     """One command first, so one-off start-up work (auth.test, first queries) is not timed."""
     [envelope] = (await workload.burst(s.slack, [number], s.channels)).values()
     await s.slack.wait_for_ack(envelope, timeout=30)
@@ -34,7 +34,7 @@ async def warm_up(s: stack.Stack, number: int, follow: bool) -> None:
                                timeout=30, what="the warm-up ticket")
 
 
-async def burst(s: stack.Stack, app: App, numbers: Sequence[int], wait_s: float) -> BurstRun:
+async def burst(s: services.Services, app: App, numbers: Sequence[int], wait_s: float) -> BurstRun:
     """Send one command per number at once; wait up to ``wait_s`` for their acks."""
     started = time.monotonic()
     envelopes = await workload.burst(s.slack, numbers, s.channels)
@@ -49,7 +49,7 @@ async def burst(s: stack.Stack, app: App, numbers: Sequence[int], wait_s: float)
     return BurstRun(app.name, list(numbers), envelopes, latencies, started)
 
 
-async def until_done(s: stack.Stack, run: BurstRun, timeout: float,  # noqa: ASYNC109
+async def until_done(s: services.Services, run: BurstRun, timeout: float,  # noqa: ASYNC109
                      stall_s: float = 30.0) -> dict[str, float | None]:
     """Seconds from the burst until every request has a Jira issue, and a channel message.
 

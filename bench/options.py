@@ -14,8 +14,12 @@ class Options:
     quick: bool
     #: Scratch space for the apps' working directories and SQLite files.
     scratch: Path
-    #: Re-run bench/classify_bench.py even when its JSON exists.
+    #: Where results are written and earlier ones found (see bench.paths).
+    results: Path
+    #: Re-run the classification benchmark even when its JSON exists.
     fresh_classify: bool = False
+    #: The labelled data (``--data``); None: ``$TICKETBOT_BENCH_DATA``.
+    data: Path | None = None
 
     def workdir(self, name: str) -> Path:
         return Path(tempfile.mkdtemp(prefix=f"{name}-", dir=self.scratch))

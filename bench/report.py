@@ -1,4 +1,4 @@
-"""Figures, the table printed at the end, and bench/results.json."""
+"""Figures, the table printed at the end, and the results JSON."""
 
 from __future__ import annotations
 

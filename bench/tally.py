@@ -9,8 +9,8 @@ from typing import Any
 
 from bench import workload
 from bench.ticketlog import LoggedTicket
-from tests.emulators.jira_server import JiraEmulator
-from tests.emulators.slack_server import Channel, SlackEmulator
+from emulators.jira import JiraEmulator
+from emulators.slack import Channel, SlackEmulator
 
 
 def jira_counts(jira: JiraEmulator) -> Counter[int]:

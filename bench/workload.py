@@ -6,7 +6,7 @@ import asyncio
 import re
 from collections.abc import Sequence
 
-from tests.emulators.slack_server import Channel, SlackEmulator
+from emulators.slack import Channel, SlackEmulator
 
 TEXTS = (
     "The VPN drops every 10 minutes since this morning",

@@ -4,8 +4,8 @@ from pathlib import Path
 
 from bot.classify.health import check_backends
 from bot.settings import Settings
-from tests.emulators.kobold_server import KoboldEmulator
-from tests.emulators.openai_server import OpenAIEmulator
+from emulators.kobold import KoboldEmulator
+from emulators.openai import OpenAIEmulator
 
 
 def _settings(**classifier: object) -> Settings:

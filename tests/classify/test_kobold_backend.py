@@ -9,7 +9,7 @@ import pytest
 from bot.classify.kobold_backend import LABEL_GRAMMAR, KoboldBackend
 from bot.errors import BackendRejected, BackendUnavailable
 from bot.labels import LABELS
-from tests.emulators.kobold_server import KoboldEmulator, parse_alternatives
+from emulators.kobold import KoboldEmulator, parse_alternatives
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from bot.classify.openai_backend import OpenAIBackend
 from bot.classify.retry import BackendRetry
 from bot.errors import BackendRejected, BackendUnavailable
 from bot.labels import LABELS
-from tests.emulators.openai_server import OpenAIEmulator
+from emulators.openai import OpenAIEmulator
 
 
 @pytest.fixture

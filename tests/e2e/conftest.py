@@ -5,10 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import BotProcess, bot_environment
-from tests.emulators.jira_server import JiraEmulator
-from tests.emulators.openai_server import OpenAIEmulator
-from tests.emulators.slack_server import SlackEmulator
+from emulators.jira import JiraEmulator
+from emulators.openai import OpenAIEmulator
+from emulators.slack import SlackEmulator
+from emulators.stack import BotFailed, BotProcess, start_connected
+from tests.e2e.harness import bot_environment
 
 
 @pytest.fixture
@@ -41,27 +42,17 @@ async def llm() -> AsyncIterator[OpenAIEmulator]:
 def bot_env(
     slack: SlackEmulator, jira: JiraEmulator, llm: OpenAIEmulator, tmp_path: Path
 ) -> dict[str, str]:
-    return bot_environment(
-        slack.api_url,
-        jira.env(),
-        tmp_path,
-        LLM_BACKENDS="openai",
-        OPENAI_BASE_URL=llm.url,
-        OPENAI_API_KEY=llm.api_key,
-        OPENAI_MODEL=llm.model,
-    )
+    return bot_environment(slack, jira, tmp_path, model=llm)
 
 
 @pytest.fixture
 async def bot(
     bot_env: dict[str, str], slack: SlackEmulator, tmp_path: Path
 ) -> AsyncIterator[BotProcess]:
-    process = await BotProcess(bot_env, tmp_path).start()
     try:
-        await slack.wait_for_connections(1, timeout=30)
-    except TimeoutError:
-        await process.stop()
-        pytest.fail(f"the bot never connected; its log:\n{process.log}")
+        process = await start_connected(bot_env, tmp_path, slack, timeout=30)
+    except BotFailed as failed:
+        pytest.fail(f"the bot never connected (exit code {failed.code}); its log:\n{failed.log}")
     yield process
     code = await process.stop()
     assert code == 0, f"exit code {code}; log:\n{process.log}"

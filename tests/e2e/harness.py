@@ -1,12 +1,13 @@
-"""Start `python app.py` as a user would, pointed at the emulators, and look at what it did.
+"""What the e2e tests add to the launcher (`emulators.stack`): their config, and looking back.
 
-``BotProcess`` (the child process, its log in a file) is shared with the sandbox.
+The bot is started by `emulators.stack` (``BotProcess``, ``start_connected``), as the sandbox
+and the benchmark start it; here are the test settings it runs with, reading its ticket log,
+and running `ticketbot` commands as an operator would.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -14,10 +15,11 @@ from pathlib import Path
 from bot.db.engine import create_engine, session_factory
 from bot.db.models import Ticket
 from bot.db.tickets import TicketLog
-from bot.sandbox.stack import BotProcess
 from bot.tickets import TicketState
-
-__all__ = ["TEST_CONFIG", "BotProcess", "bot_environment", "read_tickets", "run_cli", "settled"]
+from emulators.jira import JiraEmulator
+from emulators.openai import OpenAIEmulator
+from emulators.slack import SlackEmulator
+from emulators.stack import Emulators, base_environment, sqlite_url
 
 TEST_CONFIG = """
 jira:
@@ -37,27 +39,27 @@ pipeline:
 
 
 def bot_environment(
-    slack_api_url: str, jira_env: Mapping[str, str], workdir: Path, **extra: str
+    slack: SlackEmulator,
+    jira: JiraEmulator,
+    workdir: Path,
+    *,
+    model: OpenAIEmulator | None = None,
+    **extra: str,
 ) -> dict[str, str]:
+    """The bot's environment: ``TEST_CONFIG`` (written to ``workdir``), the emulators, ``extra``."""
     config = workdir / "config.yml"
     config.write_text(TEST_CONFIG, encoding="utf-8")
     return {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": os.environ.get("HOME", str(workdir)),
+        **base_environment(workdir),
         "TICKETBOT_CONFIG": str(config),
-        "SLACK_BOT_TOKEN": "xoxb-test",
-        "SLACK_APP_TOKEN": "xapp-test",
-        "SLACK_API_URL": slack_api_url,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'tickets.db'}",
-        "APPROVERS": "U2,U1",
+        **Emulators(slack, jira, model).environment(workdir, approvers=("U2", "U1")),
         "LOG_LEVEL": "INFO",
-        **jira_env,
         **extra,
     }
 
 
 async def read_tickets(workdir: Path) -> list[Ticket]:
-    engine = create_engine(f"sqlite+aiosqlite:///{workdir / 'tickets.db'}")
+    engine = create_engine(sqlite_url(workdir))
     try:
         log = TicketLog(session_factory(engine))
         found = []

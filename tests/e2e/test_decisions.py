@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.tickets import Decision, TicketState
-from tests.e2e.harness import BotProcess, read_tickets
+from emulators.jira import JiraEmulator
+from emulators.slack import SlackEmulator
+from emulators.stack import BotProcess
+from tests.e2e.harness import read_tickets
 from tests.e2e.test_ticket_flow import file_ticket, posted
-from tests.emulators.jira_server import JiraEmulator
-from tests.emulators.slack_server import SlackEmulator
 
 
 async def filed_message(slack: SlackEmulator, requester: str = "U3"):  # type: ignore[no-untyped-def]

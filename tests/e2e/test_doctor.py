@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from emulators.jira import JiraEmulator
+from emulators.openai import OpenAIEmulator
+from emulators.slack import SlackEmulator
 from tests.e2e.harness import run_cli
-from tests.emulators.jira_server import JiraEmulator
-from tests.emulators.openai_server import OpenAIEmulator
-from tests.emulators.slack_server import SlackEmulator
 
 
 async def doctor(env: dict[str, str], cwd: Path) -> tuple[int, str]:

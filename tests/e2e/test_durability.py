@@ -13,11 +13,12 @@ from bot.db.engine import create_engine, session_factory
 from bot.db.models import Ticket
 from bot.db.tickets import TicketLog
 from bot.tickets import TicketState
+from emulators.jira import JiraEmulator
+from emulators.slack import SlackEmulator
+from emulators.stack import BotProcess
 from tests.conftest import postgres_url, reset_schema
-from tests.e2e.harness import BotProcess, read_tickets, settled
+from tests.e2e.harness import read_tickets, settled
 from tests.e2e.test_ticket_flow import posted
-from tests.emulators.jira_server import JiraEmulator
-from tests.emulators.slack_server import SlackEmulator
 
 
 async def burst(slack: SlackEmulator, count: int, *, channel: str = "C1") -> list[str]:

@@ -29,12 +29,13 @@ from bot.db.models import Ticket
 from bot.db.tickets import TicketLog
 from bot.tickets import TicketState
 from bot.tracker.summary import utf16_len
+from emulators.jira import JiraEmulator, adf_to_text
+from emulators.openai import OpenAIEmulator
+from emulators.slack import SlackEmulator
+from emulators.stack import BotProcess
 from tests.conftest import postgres_url, reset_schema
-from tests.e2e.harness import BotProcess, bot_environment, run_cli
+from tests.e2e.harness import bot_environment, run_cli
 from tests.e2e.test_ticket_flow import file_ticket, posted
-from tests.emulators.jira_server import JiraEmulator, adf_to_text
-from tests.emulators.openai_server import OpenAIEmulator
-from tests.emulators.slack_server import SlackEmulator
 from tests.hostile_inputs import FORGED_LOG_LINE, STATUS_GARBAGE, TICKET_INPUTS, HostileInput
 
 REQUESTER = "U1"
@@ -293,8 +294,8 @@ async def test_secrets_never_reach_logs_database_cli_or_messages(tmp_path: Path)
         OpenAIEmulator(api_key=SECRETS["OPENAI_API_KEY"]) as llm,
     ):
         env = bot_environment(
-            slack.api_url,
-            jira.env(),
+            slack,
+            jira,
             tmp_path,
             LOG_LEVEL="DEBUG",
             LLM_BACKENDS="openai",

@@ -7,11 +7,12 @@ from pathlib import Path
 from bot.db.engine import create_engine, session_factory
 from bot.db.examples import ExampleStore, StoredExample
 from bot.tickets import TicketState
-from tests.e2e.harness import BotProcess, read_tickets
+from emulators.jira import JiraEmulator
+from emulators.slack import SlackEmulator
+from emulators.stack import BotProcess
+from tests.e2e.harness import read_tickets
 from tests.e2e.test_decisions import click
 from tests.e2e.test_ticket_flow import file_ticket, posted
-from tests.emulators.jira_server import JiraEmulator
-from tests.emulators.slack_server import SlackEmulator
 
 
 async def stored_examples(workdir: Path) -> list[StoredExample]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.tickets import TicketSource
-from tests.e2e.harness import BotProcess, read_tickets, settled
+from emulators.jira import JiraEmulator
+from emulators.slack import SlackEmulator
+from emulators.stack import BotProcess
+from tests.e2e.harness import read_tickets, settled
 from tests.e2e.test_ticket_flow import file_ticket, posted
-from tests.emulators.jira_server import JiraEmulator
-from tests.emulators.slack_server import SlackEmulator
 
 
 async def open_form(slack: SlackEmulator) -> str:

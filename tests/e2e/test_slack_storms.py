@@ -17,11 +17,12 @@ import sqlite3
 from pathlib import Path
 
 from bot import messages
-from tests.e2e.harness import BotProcess, settled
+from emulators.jira import JiraEmulator
+from emulators.slack import SlackEmulator
+from emulators.stack import BotProcess
+from tests.e2e.harness import settled
 from tests.e2e.test_durability import assert_exactly_once
 from tests.e2e.test_ticket_flow import posted
-from tests.emulators.jira_server import JiraEmulator
-from tests.emulators.slack_server import SlackEmulator
 
 CLEAR_ACKS = (messages.FILING, messages.ALREADY_RECEIVED.split("#")[0])
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.tickets import TicketState
-from tests.e2e.harness import BotProcess, read_tickets, settled
-from tests.emulators.jira_server import JiraEmulator
-from tests.emulators.slack_server import SlackEmulator, StoredMessage
+from emulators.jira import JiraEmulator
+from emulators.slack import SlackEmulator, StoredMessage
+from emulators.stack import BotProcess
+from tests.e2e.harness import read_tickets, settled
 
 ACK_BUDGET_S = 3.0  # Slack's limit; the measured latency is reported, not asserted tighter
 

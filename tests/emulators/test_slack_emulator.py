@@ -14,7 +14,7 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from tests.emulators.slack_server import Channel, SlackEmulator, default_channels
+from emulators.slack import Channel, SlackEmulator, default_channels
 
 BOT_TOKEN = "xoxb-emulator-test"
 APP_TOKEN = "xapp-emulator-test"

@@ -18,7 +18,7 @@ from bot.learn.importer import MAX_TEXT, describe, import_jira, issue_text
 from bot.settings import JiraSettings
 from bot.tracker import JiraRetry, Tracker
 from bot.tracker.models import FoundIssue
-from tests.emulators.jira_server import JiraEmulator
+from emulators.jira import JiraEmulator
 
 TYPES = JiraSettings().issue_types  # Task, Bug, Incident, Story (Feature Request); no Epic
 JQL = "project = KAN ORDER BY key ASC"

@@ -12,7 +12,7 @@ from bot.db.examples import ExampleStore
 from bot.learn.importer import import_jira
 from bot.settings import JiraSettings
 from bot.tracker import NewIssue, Tracker
-from tests.emulators.jira_server import JiraEmulator
+from emulators.jira import JiraEmulator
 
 
 @pytest.fixture

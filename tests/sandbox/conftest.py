@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.emulators.openai_server import OpenAIEmulator
+from emulators.openai import OpenAIEmulator
 
 
 @pytest.fixture

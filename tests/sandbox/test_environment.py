@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.sandbox.launch import tokens_configured
-from bot.sandbox.stack import bot_environment
+from sandbox.environment import bot_environment
+from sandbox.launch import tokens_configured
 
 EMULATORS = {"SLACK_API_URL": "http://127.0.0.1:1/api/", "DATABASE_URL": "sqlite+aiosqlite:///x"}
 

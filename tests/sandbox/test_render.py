@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.sandbox import render
 from bot.slack import blocks
+from sandbox import render
 
 NAMES = {"U1": "alice", "U2": "bob"}
 

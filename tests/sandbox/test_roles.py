@@ -6,9 +6,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.sandbox.jira import JiraEmulator
-from bot.sandbox.roles import find_status, find_user, jira_command, people_lines
-from bot.sandbox.slack import default_users
+from emulators.jira import JiraEmulator
+from emulators.slack import default_users
+from sandbox.roles import find_status, find_user, jira_command, people_lines
 
 PEOPLE = [u for u in default_users() if not u.is_bot]
 

@@ -7,8 +7,8 @@ import re
 import sys
 from pathlib import Path
 
-from bot.sandbox.commands import run_sandbox
-from bot.sandbox.terminal import ScriptTerminal
+from sandbox.commands import run_sandbox
+from sandbox.terminal import ScriptTerminal
 from tests.conftest import PROJECT_ROOT
 
 SESSION_TIMEOUT_S = 120

@@ -9,7 +9,7 @@ import pytest
 
 from bot.settings import JiraSettings
 from bot.tracker import JiraRetry, NewIssue, Tracker
-from tests.emulators.jira_server import JiraEmulator
+from emulators.jira import JiraEmulator
 
 FAST_RETRY = JiraRetry(max_attempts=4, backoff_base_s=0.01, backoff_max_s=0.05)
 TrackerFactory = Callable[..., Awaitable[Tracker]]

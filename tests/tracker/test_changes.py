@@ -6,7 +6,7 @@ import pytest
 
 from bot.errors import InvalidIssueKey, IssueNotFound, TrackerUnavailable, TransitionNotAvailable
 from bot.tracker import Tracker
-from tests.emulators.jira_server import JiraEmulator
+from emulators.jira import JiraEmulator
 from tests.tracker.conftest import TrackerFactory, new_issue
 
 

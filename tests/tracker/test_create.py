@@ -10,7 +10,7 @@ from bot.errors import TrackerConfigError, TrackerUnavailable
 from bot.labels import Label
 from bot.tracker import Tracker
 from bot.tracker.summary import utf16_len
-from tests.emulators.jira_server import JiraEmulator
+from emulators.jira import JiraEmulator
 from tests.tracker.conftest import TrackerFactory, new_issue
 
 EXPECTED_TYPE = {

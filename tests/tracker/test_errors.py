@@ -14,7 +14,7 @@ from bot.errors import (
 )
 from bot.settings import JiraSettings
 from bot.tracker import JiraRetry, Tracker
-from tests.emulators.jira_server import DEFAULT_PAT, JiraEmulator
+from emulators.jira import DEFAULT_PAT, JiraEmulator
 from tests.tracker.conftest import TrackerFactory, new_issue
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from bot.health import Check
 from bot.settings import JiraSettings, Settings
 from bot.tracker.health import check_tracker
-from tests.emulators.jira_server import JiraEmulator
+from emulators.jira import JiraEmulator
 
 
 def settings_for(jira: JiraEmulator, **overrides: Any) -> Settings:

@@ -17,7 +17,7 @@ from bot.settings import JiraSettings
 from bot.tracker import Tracker
 from bot.tracker.models import FoundIssue
 from bot.tracker.search import cloud_page, found_issue, server_page
-from tests.emulators.jira_server import JiraEmulator, adf_from_text
+from emulators.jira import JiraEmulator, adf_from_text
 from tests.tracker.conftest import FAST_RETRY, TrackerFactory
 
 JQL = "project = KAN ORDER BY key ASC"

@@ -1,3 +1,0 @@
-from bot.sandbox.jira.standalone import main
-
-main()

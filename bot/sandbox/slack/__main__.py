@@ -1,3 +1,0 @@
-from bot.sandbox.slack.standalone import main
-
-main()

@@ -1,0 +1,3 @@
+from emulators.jira.standalone import main
+
+main()

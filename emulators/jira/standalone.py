@@ -1,0 +1,25 @@
+"""`python -m emulators.jira`: the Jira emulator alone, for manual runs."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+
+from .server import JiraEmulator
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Run the Jira emulator until interrupted.")
+    parser.add_argument("--port", type=int, default=8089)
+    parser.add_argument("--server", action="store_true", help="Server flavour instead of Cloud")
+    args = parser.parse_args()
+
+    async def serve() -> None:
+        async with JiraEmulator(
+            port=args.port, flavour="server" if args.server else "cloud"
+        ) as emu:
+            print(json.dumps(emu.env()), flush=True)
+            await asyncio.Event().wait()
+
+    asyncio.run(serve())

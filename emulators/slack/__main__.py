@@ -1,0 +1,3 @@
+from emulators.slack.standalone import main
+
+main()
