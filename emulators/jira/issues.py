@@ -1,0 +1,201 @@
+"""Jira issues: create, read and edit (and how an issue and its comments are rendered)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from . import validation
+from .base import JiraState
+from .call import Call
+from .model import (
+    CREATE_FIELDS,
+    EDIT_FIELDS,
+    NOT_SETTABLE,
+    PRIORITIES,
+    SYSTEM_FIELDS,
+    JiraHTTPError,
+    jira_time,
+)
+
+
+class IssueResources(JiraState):
+    """POST issue, GET and PUT issue/{key}; an issue's and a comment's JSON."""
+
+    async def _create_issue(self, call: Call) -> web.StreamResponse:
+        fields = call.body.get("fields") if isinstance(call.body, dict) else None
+        if not isinstance(fields, dict):
+            raise JiraHTTPError(400, ["Can not deserialize the request: 'fields' is required."])
+        project = fields.get("project")
+        if not self._project_matches(project):
+            raise JiraHTTPError(400, errors={"project": "Specify a valid project ID or key"})
+        number, self.next_number = self.next_number, self.next_number + 1
+        errors = self._validate(fields, call.version, allowed=CREATE_FIELDS, creating=True)
+        if errors:
+            raise JiraHTTPError(400, errors=errors)
+        key = f"{self.project_key}-{number}"
+        self.issues[key] = self._store(fields, number, call.version)
+        if self._drops > 0:
+            self._drops -= 1
+            return self._cut(call.request, call.record)
+        return web.json_response(
+            {"id": self.issues[key]["id"], "key": key, "self": f"{self._base(call)}/issue/{key}"},
+            status=201,
+        )
+
+    def _project_matches(self, project: Any) -> bool:
+        if isinstance(project, dict):
+            return project.get("key") == self.project_key or str(project.get("id")) == "10000"
+        return False
+
+    def _store(self, fields: dict[str, Any], number: int, version: str) -> dict[str, Any]:
+        now = jira_time()
+        reporter = self._find_user(fields.get("reporter")) or self.users[0]
+        return {
+            "id": str(10000 + number),
+            "summary": fields["summary"],
+            "description": fields.get("description"),
+            "issuetype": self._type_name(fields["issuetype"]),
+            "project": self.project_key,
+            "labels": list(fields.get("labels") or []),
+            "reporter": reporter["accountId"] if self.flavour == "cloud" else reporter["name"],
+            "reporter_set": "reporter" in fields,
+            "assignee": None,
+            "priority": (fields.get("priority") or {}).get("name", "Medium"),
+            "status": next(iter(self.statuses)),
+            "created": now,
+            "updated": now,
+            "comments": [],
+            "api_version": version,
+        }
+
+    def _validate(
+        self, fields: dict[str, Any], version: str, *, allowed: set[str], creating: bool
+    ) -> dict[str, str]:
+        errors: dict[str, str] = {}
+        for name in fields:
+            if name not in allowed or (name == "reporter" and not self.reporter_settable):
+                errors[name] = NOT_SETTABLE.format(name)
+        if creating or "issuetype" in fields:
+            if not fields.get("issuetype"):
+                errors["issuetype"] = "Specify an issue type"
+            elif self._type_name(fields["issuetype"]) is None:
+                errors["issuetype"] = "Specify a valid issue type"
+        summary_problem = validation.summary_problem(fields.get("summary"), self.flavour)
+        if (creating or "summary" in fields) and summary_problem:
+            errors["summary"] = summary_problem
+        if "description" in fields and (
+            problem := validation.text_problem(fields["description"], version)
+        ):
+            errors["description"] = problem
+        if "labels" in fields and (problem := validation.labels_problem(fields["labels"])):
+            errors["labels"] = problem
+        if (
+            "reporter" in fields
+            and "reporter" not in errors
+            and not self._find_user(fields["reporter"])
+        ):
+            errors["reporter"] = "Specified reporter is not a user."
+        if "priority" in fields and (fields["priority"] or {}).get("name") not in PRIORITIES:
+            errors["priority"] = "Specify the Priority (name) in the string format"
+        return errors
+
+    async def _get_issue(self, call: Call) -> web.StreamResponse:
+        key, _ = self._issue(call.match["key"])
+        wanted = set(call.listed("fields")) or {"*all"}
+        return web.json_response(self._issue_json(key, call, wanted))
+
+    def _issue_json(self, key: str, call: Call, wanted: set[str]) -> dict[str, Any]:
+        stored = self.issues[key]
+        out: dict[str, Any] = {
+            "expand": "renderedFields,names,schema,transitions",
+            "id": stored["id"],
+            "key": key,
+            "self": f"{self._base(call)}/issue/{stored['id']}",
+        }
+        if wanted & {"*all", "*navigable"}:
+            wanted = set(SYSTEM_FIELDS)
+        fields = {
+            name: self._field_json(stored, name, call) for name in wanted if name in SYSTEM_FIELDS
+        }
+        if fields or wanted != {"id"}:
+            out["fields"] = fields
+        return out
+
+    def _field_json(self, stored: dict[str, Any], name: str, call: Call) -> Any:
+        if name == "description":
+            return validation.render_text(stored["description"], call.version)
+        if name == "issuetype":
+            return self._issue_type_json(stored["issuetype"], call)
+        if name == "project":
+            project = self._project_json(call)
+            project.pop("issueTypes")
+            return project
+        if name == "status":
+            return self._status_json(stored["status"], call)
+        if name == "priority":
+            index = PRIORITIES.index(stored["priority"]) + 1
+            return {
+                "self": f"{self._base(call)}/priority/{index}",
+                "name": stored["priority"],
+                "id": str(index),
+                "iconUrl": f"{self.url}/icons/priority{index}.svg",
+            }
+        if name in ("reporter", "creator", "assignee"):
+            ident = (
+                stored["assignee"]
+                if name == "assignee"
+                else (stored["reporter"] if name == "reporter" else self.users[0]["accountId"])
+            )
+            user = next((u for u in self.users if ident in (u["accountId"], u["name"])), None)
+            return self._user_json(user, call) if user else None
+        if name == "comment":
+            comments = [self._comment_json(c, call) for c in stored["comments"]]
+            return {
+                "comments": comments,
+                "maxResults": len(comments),
+                "total": len(comments),
+                "startAt": 0,
+            }
+        if name == "resolution":
+            return {"name": "Done"} if self.statuses[stored["status"]] == "done" else None
+        return stored.get(name)
+
+    async def _edit_issue(self, call: Call) -> web.StreamResponse:
+        _, stored = self._issue(call.match["key"])
+        fields = (call.body or {}).get("fields") or {}
+        errors = self._validate(fields, call.version, allowed=EDIT_FIELDS, creating=False)
+        if errors:
+            raise JiraHTTPError(400, errors=errors)
+        for name, value in fields.items():
+            stored[name] = (
+                self._type_name(value)
+                if name == "issuetype"
+                else (value["name"] if name == "priority" else value)
+            )
+        stored["updated"] = jira_time()
+        return web.Response(status=204)
+
+    def _append_comment(self, stored: dict[str, Any], body: Any, call: Call) -> dict[str, Any]:
+        comment = {
+            "id": str(10000 + sum(len(i["comments"]) for i in self.issues.values())),
+            "issue_id": stored["id"],
+            "body": body,
+            "created": jira_time(),
+        }
+        stored["comments"].append(comment)
+        stored["updated"] = comment["created"]
+        return comment
+
+    def _comment_json(self, comment: dict[str, Any], call: Call) -> dict[str, Any]:
+        author = self._user_json(self.users[0], call)
+        return {
+            "self": f"{self._base(call)}/issue/{comment['issue_id']}/comment/{comment['id']}",
+            "id": comment["id"],
+            "author": author,
+            "updateAuthor": author,
+            "body": validation.render_text(comment["body"], call.version),
+            "created": comment["created"],
+            "updated": comment["created"],
+        }
