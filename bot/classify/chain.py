@@ -60,9 +60,7 @@ class ClassifierChain:
     def start(self) -> None:
         """Begin background work (the llama model load) so the first ticket waits less."""
         for backend in self.backends:
-            start = getattr(backend, "start", None)
-            if callable(start):
-                start()
+            backend.start()
 
     async def classify(
         self, text: str, examples: Sequence[Example] = (), *, ticket_id: str = "-"
