@@ -7,6 +7,16 @@ BIN := $(VENV)/bin
 STAMPS := $(VENV)/.stamps
 MODEL := models/SmolLM2-135M-Instruct.Q4_1.gguf
 
+# llama-cpp-python compiles llama.cpp at install time. Its default "native" build uses every
+# instruction set the CPU reports, AMX included, and on machines or VMs that report AMX
+# without enabling it the first multi-token evaluation crashes (SIGSEGV in
+# ggml_backend_amx_mul_mat). On x86-64 we build for AVX2 instead, and bypass pip's wheel cache
+# so that an earlier native build is never reused. Override: make LLAMA_CMAKE_ARGS=...
+ifeq ($(shell uname -m),x86_64)
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
+endif
+LLAMA_REQUIREMENT := $(shell grep -o '"llama-cpp-python[^"]*"' pyproject.toml)
+
 .PHONY: run test lint typecheck check bench model clean
 
 # With Slack tokens (environment or .env) this runs the bot as `python app.py` does;
@@ -34,11 +44,15 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-$(STAMPS)/install: pyproject.toml | $(BIN)/python
+$(STAMPS)/llama: pyproject.toml | $(BIN)/python
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip install -q --no-cache-dir $(LLAMA_REQUIREMENT)
+	@mkdir -p $(STAMPS) && touch $@
+
+$(STAMPS)/install: pyproject.toml $(STAMPS)/llama | $(BIN)/python
 	$(BIN)/python -m pip install -q -e .
 	@mkdir -p $(STAMPS) && touch $@
 
-$(STAMPS)/install-dev: pyproject.toml | $(BIN)/python
+$(STAMPS)/install-dev: pyproject.toml $(STAMPS)/llama | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	@mkdir -p $(STAMPS) && touch $@ $(STAMPS)/install
 
