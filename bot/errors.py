@@ -7,10 +7,12 @@ these at the boundary where they happen, so the rest of the code only handles ou
     ├── ConfigError                 a setting is missing or malformed (names it and the fix)
     ├── StorageError                the ticket log cannot be read or written
     │   ├── StaleState              another worker moved the ticket first
+    │   │   └── LeaseLost           this worker's lease on the ticket expired or was taken
     │   └── DatabaseBehind          the schema is older than this code expects
     ├── ClassificationError         a classifier backend failed
     │   ├── BackendUnavailable      transient: timeout, refused, 429, 5xx   (TransientError)
     │   └── BackendRejected         terminal: bad request, bad key, unknown model, unusable answer
+    ├── ReconcilePending            a create may have worked; search must catch up (TransientError)
     ├── TrackerError                Jira said no or could not be reached
     │   ├── TrackerConfigError      401 / 403 / unknown project: an operator must fix a setting
     │   ├── IssueNotFound           404 for an issue key
@@ -64,6 +66,13 @@ class StaleState(StorageError):
     """The ticket was not in any of the expected states (someone else moved it first)."""
 
 
+class LeaseLost(StaleState):
+    """The write needs this worker's lease on the ticket, and the lease expired or was taken.
+
+    Whoever holds the ticket now finishes it; the worker that lost the lease records nothing.
+    """
+
+
 class DatabaseBehind(StorageError):
     """The database schema is not at the revision this code expects."""
 
@@ -88,6 +97,10 @@ class BackendUnavailable(ClassificationError, TransientError):
 
 class BackendRejected(ClassificationError):
     """Terminal backend failure that retrying will not fix."""
+
+
+class ReconcilePending(TransientError):
+    """An earlier attempt may have created the issue, and Jira's search may not show it yet."""
 
 
 class TrackerError(TicketbotError):

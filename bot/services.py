@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -18,6 +19,7 @@ from bot.classify.registry import build_chain
 from bot.db import migrate
 from bot.db.engine import create_engine, session_factory
 from bot.db.examples import ExampleStore
+from bot.db.installation import InstallationStore
 from bot.db.leases import Leases
 from bot.db.tickets import TicketLog
 from bot.learn.classifier import MemoryClassifier
@@ -29,6 +31,7 @@ from bot.slack.tasks import BackgroundTasks
 from bot.tracker.client import Tracker
 from bot.triage.corrections import Corrector
 from bot.triage.decisions import Decider
+from bot.triage.filing import Filing
 from bot.triage.intake import Intake
 from bot.triage.pipeline import TicketPipeline
 from bot.triage.status import StatusLookup
@@ -73,11 +76,15 @@ async def build_services(settings: Settings) -> Services:
         raise
     sessions = session_factory(engine)
     tickets, examples, leases = TicketLog(sessions), ExampleStore(sessions), Leases(sessions)
+    identity = await InstallationStore(sessions).identity()
+    filing = Filing(identity, timedelta(seconds=settings.jira.search_lag_s))
     classifier = MemoryClassifier(build_chain(settings.classifier), examples)
     tracker = Tracker(settings.jira)
     client = web_client(settings.slack)
     chat = SlackChat(client)
-    pipeline = TicketPipeline(tickets, leases, classifier, tracker, chat, settings.pipeline)
+    pipeline = TicketPipeline(
+        tickets, leases, classifier, tracker, filing, chat, settings.pipeline
+    )
     worker = TicketWorker(pipeline, tickets, leases, settings.pipeline)
     slack = SlackServices(
         intake=Intake(tickets, worker, settings.pipeline.concurrency),

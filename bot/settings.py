@@ -85,6 +85,7 @@ class JiraSettings(_Section):
     transitions: dict[Literal["approve", "reject"], str | None] = Field(default_factory=dict)
     timeout_s: float = Field(default=15.0, gt=0)
     max_attempts: int = Field(default=4, ge=1)
+    search_lag_s: float = Field(default=180.0, ge=0)
 
     @field_validator("base_url")
     @classmethod
@@ -175,6 +176,7 @@ class PipelineSettings(_Section):
     resume_interval_s: float = Field(default=15.0, gt=0)
     concurrency: int = Field(default=8, ge=1)
     shutdown_grace_s: float = Field(default=20.0, ge=0)
+    lease_ttl_s: float = Field(default=30.0, gt=0)
 
 
 class DatabaseSettings(_Section):

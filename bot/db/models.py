@@ -145,3 +145,19 @@ class TrainingExample(Base):
 
     def __repr__(self) -> str:
         return f"<TrainingExample {self.id} {self.label} from {self.source_key}>"
+
+
+class Installation(Base):
+    """One row: the random id of this ticket log (migration 0004).
+
+    Jira labels and Slack message metadata carry it, so a fresh log, a restored backup or a
+    staging deployment never mistakes another installation's issues or messages for its own.
+    """
+
+    __tablename__ = "installation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    installation_id: Mapped[str] = mapped_column(String(32), unique=True)
+    legacy_labels_below: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+

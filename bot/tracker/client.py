@@ -1,6 +1,6 @@
 """``Tracker``: everything the bot asks of Jira, as async calls retried by ``JiraRetry``.
 
-Public API: ``create_issue``, ``find_by_ticket_id``, ``get_issue``, ``add_comment``,
+Public API: ``create_issue``, ``find_filed``, ``get_issue``, ``add_comment``,
 ``transition``, ``set_issue_type``, ``search_issues_page`` / ``iter_issues``
 (paged, with each issue's text: ``search.py``), and for ``doctor`` ``server_info``,
 ``myself``, ``issue_type_names``; ``aclose`` at shutdown.
@@ -27,10 +27,17 @@ from bot.tracker.details import (
     REF_FIELDS,
     account_id,
     details_from_raw,
+    filed_for,
     ref_from_raw,
 )
 from bot.tracker.issue_types import IssueTypeResolver
-from bot.tracker.keys import browse_url, normalize_issue_key, ticket_jql
+from bot.tracker.keys import (
+    browse_url,
+    labels_jql,
+    legacy_ticket_label,
+    normalize_issue_key,
+    ticket_label,
+)
 from bot.tracker.models import FoundIssue, IssueDetails, IssueRef, NewIssue
 from bot.tracker.reporters import ReporterLookup
 from bot.tracker.retry import JiraRetry
@@ -66,21 +73,19 @@ class Tracker:
 
     # ---- create -------------------------------------------------------------------------
 
-    async def create_issue(self, new: NewIssue, *, search_first: bool = False) -> IssueRef:
-        """File ``new`` once. After a failed attempt (or with ``search_first``) look it up first."""
-        attempts = 0
+    async def create_issue(self, new: NewIssue) -> IssueRef:
+        """Send the create once; send it again only when Jira certainly did not act on it.
 
-        async def attempt() -> IssueRef:
-            nonlocal attempts
-            attempts += 1
-            if search_first or attempts > 1:
-                existing = await self._find(new.ticket_id)
-                if existing is not None:
-                    log.info("ticket %s: found existing Jira issue %s", new.ticket_id, existing.key)
-                    return existing
-            return await self._create_once(new)
-
-        return await self._retry.run(attempt, what=f"create ticket {new.ticket_id}")
+        A create that fails after it may have reached Jira (a timeout, a reset connection, a
+        5xx other than 503) is never re-sent here: it raises, and the caller reconciles with
+        ``find_filed`` once Jira's search has had time to show the issue (see
+        ``bot.triage.filing``).
+        """
+        return await self._retry.run(
+            lambda: self._create_once(new),
+            what=f"create ticket {new.ticket_id}",
+            idempotent=False,
+        )
 
     async def _create_once(self, new: NewIssue) -> IssueRef:
         issue_type = await self._types.for_label(new.label, ticket_id=new.ticket_id)
@@ -127,7 +132,9 @@ class Tracker:
             issue_type=issue_type,
             summary=summary,
             description=build.rich_text(text, self._settings.api_version),
-            labels=build.issue_labels(self._settings.labels, new.ticket_id),
+            labels=build.issue_labels(
+                self._settings.labels, ticket_label(new.installation, new.ticket_id)
+            ),
             reporter=reporter,
         )
 
@@ -137,28 +144,30 @@ class Tracker:
 
     # ---- look up ------------------------------------------------------------------------
 
-    async def find_by_ticket_id(self, ticket_id: int) -> IssueRef | None:
-        """The issue filed for ``ticket_id`` (by its ``ticketbot-<id>`` label), or None."""
-        return await self._retry.run(lambda: self._find(ticket_id), what=f"find ticket {ticket_id}")
+    async def find_filed(self, new: NewIssue) -> IssueRef | None:
+        """The issue already filed for ``new`` (found by its label and checked), or None.
 
-    async def _find(self, ticket_id: int) -> IssueRef | None:
-        jql = ticket_jql(self._project, ticket_id)
+        Jira's search lags behind creates: None means "not visible yet" as much as "not there".
+        """
+        return await self._retry.run(lambda: self._find(new), what=f"find ticket {new.ticket_id}")
+
+    async def _find(self, new: NewIssue) -> IssueRef | None:
+        labels = [ticket_label(new.installation, new.ticket_id)]
+        if new.legacy_label:
+            labels.append(legacy_ticket_label(new.ticket_id))
+        jql = labels_jql(self._project, labels)
         result = await self._conn.call(
             lambda c: c.search_issues(jql, maxResults=5, fields=REF_FIELDS, json_result=True),
             action="search",
         )
-        issues = raw_issues(result)
-        if not issues:
+        candidates = [raw for raw in raw_issues(result) if filed_for(raw, new)]
+        if not candidates:
             return None
-        if len(issues) > 1:
-            log.warning(
-                "ticket %s: %d Jira issues carry its label; using %s",
-                ticket_id,
-                len(issues),
-                issues[0].get("key"),
-            )
+        if len(candidates) > 1:
+            keys = ", ".join(str(raw.get("key")) for raw in candidates)
+            log.warning("ticket %s: several Jira issues carry its label (%s)", new.ticket_id, keys)
         service = await self._service_account_id()
-        return ref_from_raw(issues[0], self._base_url, service_account=service)
+        return ref_from_raw(candidates[0], self._base_url, service_account=service)
 
     async def get_issue(self, key_or_url: str) -> IssueDetails:
         """Status and people of an issue. Raises InvalidIssueKey before any call on bad input."""

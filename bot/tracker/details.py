@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.tracker.keys import browse_url
-from bot.tracker.models import IssueDetails, IssueRef
+from bot.tracker.models import IssueDetails, IssueRef, NewIssue
 
 DETAIL_FIELDS = "summary,status,issuetype,assignee,reporter,priority,created,updated,labels"
-REF_FIELDS = "issuetype,reporter,labels"
+REF_FIELDS = "issuetype,reporter,labels,created"
 _JIRA_TIME = "%Y-%m-%dT%H:%M:%S.%f%z"
+ADOPTION_CLOCK_SKEW = timedelta(minutes=10)
+
+log = logging.getLogger(__name__)
 
 
 def details_from_raw(raw: dict[str, Any], base_url: str) -> IssueDetails:
@@ -74,3 +78,23 @@ def _person(user: Any) -> str | None:
         return None
     value = user.get("displayName") or user.get("name") or user.get("accountId")
     return str(value) if value else None
+
+
+def filed_for(raw: dict[str, Any], new: NewIssue) -> bool:
+    """Whether an issue found by ``new``'s label is really its issue.
+
+    The label is unique per installation; an issue created well before the ticket was received
+    is still refused (a label typed by hand, an installation id reused by a copied database).
+    """
+    created = parse_time((raw.get("fields") or {}).get("created"))
+    if new.requested_at is None or created is None:
+        return True
+    if created >= new.requested_at - ADOPTION_CLOCK_SKEW:
+        return True
+    log.warning(
+        "ticket %s: %s carries its label but is older than the ticket; not adopted",
+        new.ticket_id,
+        raw.get("key"),
+    )
+    return False
+

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.tracker.keys import ticket_label
 from bot.tracker.models import NewIssue
 from bot.tracker.summary import utf16_len
 
@@ -71,10 +70,10 @@ def rich_text(text: str, api_version: int) -> str | dict[str, Any]:
     return adf_document(text) if api_version == 3 else text
 
 
-def issue_labels(configured: list[str], ticket_id: int) -> list[str]:
-    """Configured labels made Jira-safe (no spaces, at most 255), plus ``ticketbot-<id>``."""
+def issue_labels(configured: list[str], ticket: str) -> list[str]:
+    """Configured labels made Jira-safe (no spaces, at most 255), plus the ticket's own label."""
     labels: list[str] = []
-    for raw in [*configured, ticket_label(ticket_id)]:
+    for raw in [*configured, ticket]:
         label = "-".join(raw.split())[:MAX_LABEL]
         if label and label not in labels:
             labels.append(label)

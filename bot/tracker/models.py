@@ -10,15 +10,24 @@ from bot.labels import Label
 
 @dataclass(frozen=True, slots=True)
 class NewIssue:
-    """What the triage layer knows about a ticket when it files it."""
+    """What the triage layer knows about a ticket when it files it.
+
+    ``installation`` and ``ticket_id`` make the issue's label; ``legacy_label`` says the
+    ticket predates installation ids, so its issue may carry the old label instead.
+    ``requested_at`` is when the ticket was received: an issue found by the label but created
+    well before it is not this ticket's.
+    """
 
     ticket_id: int
     text: str
     label: Label
     requester_name: str
+    installation: str
     requester_email: str | None = None
     permalink: str | None = None
     summary: str | None = None  # an override (e.g. edited in a modal); still made Jira-safe
+    legacy_label: bool = False
+    requested_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

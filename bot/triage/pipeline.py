@@ -44,7 +44,7 @@ from bot.errors import StaleState, TicketbotError, TrackerConfigError, TrackerEr
 from bot.labels import parse_label
 from bot.settings import PipelineSettings
 from bot.tickets import ACTIVE_STATES, TicketState
-from bot.tracker.models import NewIssue
+from bot.triage.filing import Filing
 from bot.triage.ports import Chat, IssueTracker, Person, TicketClassifier
 
 log = logging.getLogger(__name__)
@@ -56,6 +56,7 @@ class TicketPipeline:
         leases: Leases,
         classifier: TicketClassifier,
         tracker: IssueTracker,
+        filing: Filing,
         chat: Chat,
         settings: PipelineSettings,
         owner: str | None = None,
@@ -65,6 +66,7 @@ class TicketPipeline:
         self._leases = leases
         self._classifier = classifier
         self._tracker = tracker
+        self._filing = filing
         self._chat = chat
         self._settings = settings
 
@@ -125,18 +127,14 @@ class TicketPipeline:
         return await self._tickets.mark_classified(ticket.id, found)
 
     async def _file(self, ticket: Ticket) -> Ticket:
-        person = await self._requester(ticket)
-        retrying = await self._tried_before(ticket, "jira_create")
-        label = parse_label(ticket.label or "") or "Task"
-        new = NewIssue(
-            ticket_id=ticket.id,
-            text=ticket.text,
-            label=label,
-            requester_name=person.name,
-            requester_email=person.email,
-            summary=ticket.summary_override,
-        )
-        ref = await self._tracker.create_issue(new, search_first=retrying)
+        new = self._filing.new_issue(ticket, await self._requester(ticket))
+        started = ticket.jira_create_started_at
+        ref = None
+        if started is not None:
+            ref = await self._filing.earlier_issue(self._tracker, new, started)
+        if ref is None:
+            await self._tickets.mark_started(ticket.id, "jira_create")
+            ref = await self._tracker.create_issue(new)
         return await self._tickets.mark_filed(
             ticket.id, key=ref.key, url=ref.url, issue_type=ref.issue_type
         )

@@ -42,7 +42,13 @@ class TicketClassifier(Protocol):
 
 
 class IssueTracker(Protocol):
-    async def create_issue(self, new: NewIssue, *, search_first: bool = False) -> IssueRef: ...
+    async def create_issue(self, new: NewIssue) -> IssueRef:
+        """Send the create; never re-sent after Jira may have acted on it."""
+        ...
+
+    async def find_filed(self, new: NewIssue) -> IssueRef | None:
+        """The issue already filed for ``new``, by its label (search may lag behind creates)."""
+        ...
 
     async def get_issue(self, key_or_url: str) -> IssueDetails: ...
 

@@ -53,6 +53,10 @@ class JiraState:
         self.users: list[dict[str, Any]] = []
         self.faults: list[Fault] = []
         self.latency_s = 0.0
+        #: Jira Cloud's search is not read-after-write consistent: an issue is missing from JQL
+        #: search for this long after its create (reading it by key works at once).
+        self.search_lag_s = 0.0
+        self.searchable_at: dict[str, float] = {}
         self.down = False
         self.reporter_settable = True
         self.search_page_cap: int | None = None  # None: Jira's own caps (see _page_size)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from aiohttp import web
@@ -36,6 +37,7 @@ class IssueResources(JiraState):
             raise JiraHTTPError(400, errors=errors)
         key = f"{self.project_key}-{number}"
         self.issues[key] = self._store(fields, number, call.version)
+        self.searchable_at[key] = time.monotonic() + self.search_lag_s
         if self._drops > 0:
             self._drops -= 1
             return self._cut(call.request, call.record)

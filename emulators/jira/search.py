@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 from functools import partial
 from typing import Any
 
@@ -53,10 +54,12 @@ class SearchResources(IssueResources):
                     "search restriction to your query."
                 ],
             )
+        now = time.monotonic()
         keys = [
             key
             for key, stored in self.issues.items()
-            if all(self._matches(stored, key, clause) for clause in clauses)
+            if self.searchable_at.get(key, 0.0) <= now
+            and all(self._matches(stored, key, clause) for clause in clauses)
         ]
         for name, descending in reversed(order or [("key", True)]):
             keys.sort(key=partial(self._sort_value, name=name), reverse=descending)

@@ -7,6 +7,7 @@ import base64
 import binascii
 import json
 import re
+from collections.abc import Sequence
 from functools import cached_property
 from typing import Any
 
@@ -92,15 +93,33 @@ class JiraEmulator(MetaResources, WorkflowResources, SearchResources):
         self.issues[key]["status"] = status
         self.issues[key]["updated"] = jira_time()
 
-    def add_issue(self, summary: str, *, issue_type: str = "Task", description: Any = None) -> str:
-        """File an issue as a Jira user would (not validated); ``description``: text or ADF."""
+    def add_issue(
+        self,
+        summary: str,
+        *,
+        issue_type: str = "Task",
+        description: Any = None,
+        labels: Sequence[str] = (),
+        created: str | None = None,
+    ) -> str:
+        """File an issue as a Jira user would (not validated, searchable at once).
+
+        ``description``: text or ADF; ``created``: a Jira timestamp, for an issue filed long ago.
+        """
         if issue_type not in self.issue_types:
             raise KeyError(f"unknown issue type {issue_type!r}; have {self.issue_types}")
         number, self.next_number = self.next_number, self.next_number + 1
         key = f"{self.project_key}-{number}"
-        fields = {"summary": summary, "issuetype": {"name": issue_type}, "description": description}
+        fields = {
+            "summary": summary,
+            "issuetype": {"name": issue_type},
+            "description": description,
+            "labels": list(labels),
+        }
         version = "3" if isinstance(description, dict) else "2"
         self.issues[key] = self._store(fields, number, version)
+        if created is not None:
+            self.issues[key]["created"] = self.issues[key]["updated"] = created
         return key
 
     def calls(self, method: str | None = None, path: str | None = None) -> list[RecordedRequest]:

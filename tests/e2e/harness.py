@@ -27,6 +27,7 @@ jira:
   default_issue_type: Task
   transitions: {approve: null, reject: "Won't Do"}
   max_attempts: 2
+  search_lag_s: 3
 classifier:
   backend_timeout_s: 60
   max_attempts: 2

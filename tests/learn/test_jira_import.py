@@ -32,7 +32,7 @@ async def test_jira_history_import_maps_types_back_and_is_idempotent(
                ("Rotate the keys", "Task"), ("How do I log in?", "Question")]
     for i, (text, label) in enumerate(history):
         new = NewIssue(ticket_id=i + 1, text=text, label=label,  # type: ignore[arg-type]
-                       requester_name="Ann", requester_email=None)
+                       requester_name="Ann", installation="ab12cd34ef", requester_email=None)
         await tracker.create_issue(new)
     store = ExampleStore(session_factory(engine))
     types = JiraSettings().issue_types

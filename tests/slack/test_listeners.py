@@ -39,7 +39,7 @@ from bot.triage.pipeline import TicketPipeline
 from bot.triage.status import StatusLookup
 from bot.triage.worker import TicketWorker
 from emulators.slack import Channel, SlackEmulator, StoredMessage, User, default_users, payloads
-from tests.triage.fakes import FakeClassifier, FakeTracker
+from tests.triage.fakes import FakeClassifier, FakeTracker, filing
 
 BOT_TOKEN = "xoxb-test"
 
@@ -131,7 +131,7 @@ async def harness(engine: AsyncEngine) -> AsyncIterator[Harness]:
         )
         tracker, chat = FakeTracker(), SlackChat(client)
         pipeline = TicketPipeline(
-            tickets, leases, FakeClassifier(), tracker, chat, settings.pipeline
+            tickets, leases, FakeClassifier(), tracker, filing(), chat, settings.pipeline
         )
         worker = TicketWorker(pipeline, tickets, leases, settings.pipeline)
         services = SlackServices(

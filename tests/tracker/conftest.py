@@ -41,12 +41,16 @@ async def tracker(make_tracker: TrackerFactory) -> Tracker:
     return await make_tracker()
 
 
+INSTALLATION = "ab12cd34ef"
+
+
 def new_issue(ticket_id: int = 1, text: str = "The VPN drops every hour.", **kw: Any) -> NewIssue:
     values: dict[str, Any] = {
         "ticket_id": ticket_id,
         "text": text,
         "label": "Bug",
         "requester_name": "Ada Lovelace",
+        "installation": INSTALLATION,
         "requester_email": None,
         "permalink": "https://acme.slack.com/archives/C1/p1700000000000100",
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import get_args
 
 import pytest
@@ -31,7 +32,7 @@ async def test_create_with_each_label(tracker: Tracker, jira: JiraEmulator, labe
     stored = jira.issues["KAN-1"]
     assert stored["issuetype"] == EXPECTED_TYPE[label]
     assert stored["summary"] == "The VPN drops every hour."
-    assert stored["labels"] == ["ticketbot", "ticketbot-3"]
+    assert stored["labels"] == ["ticketbot", "ticketbot-ab12cd34ef-3"]
     assert stored["project"] == "KAN"
 
 
@@ -106,7 +107,7 @@ async def test_configured_labels_with_spaces_are_made_safe(
 ) -> None:
     tracker = await make_tracker(labels=["from slack", "triage"])
     await tracker.create_issue(new_issue(8))
-    assert jira.issues["KAN-1"]["labels"] == ["from-slack", "triage", "ticketbot-8"]
+    assert jira.issues["KAN-1"]["labels"] == ["from-slack", "triage", "ticketbot-ab12cd34ef-8"]
 
 
 async def test_reporter_mapped_when_email_found(tracker: Tracker, jira: JiraEmulator) -> None:
@@ -155,30 +156,53 @@ async def test_user_search_refused_does_not_stop_create(
     assert ref.key == "KAN-1" and not ref.reporter_mapped
 
 
-async def test_lost_create_response_is_not_filed_twice(
+async def test_a_lost_create_response_is_not_sent_again(
     tracker: Tracker, jira: JiraEmulator
 ) -> None:
     jira.drop_after_create()
-    ref = await tracker.create_issue(new_issue(11))
-    assert ref.key == "KAN-1"
+    with pytest.raises(TrackerUnavailable):
+        await tracker.create_issue(new_issue(11))
     assert list(jira.issues) == ["KAN-1"]
     assert len(jira.calls("POST", "/issue")) == 1
-    assert len(jira.calls("GET", "/search/jql")) == 1
+    found = await tracker.find_filed(new_issue(11))
+    assert found is not None and found.key == "KAN-1"
 
 
-async def test_search_first_returns_existing(tracker: Tracker, jira: JiraEmulator) -> None:
-    first = await tracker.create_issue(new_issue(12))
-    again = await tracker.create_issue(new_issue(12), search_first=True)
-    assert again.key == first.key and again.issue_type == "Bug"
-    assert list(jira.issues) == ["KAN-1"]
-    other = await tracker.create_issue(new_issue(13), search_first=True)
-    assert other.key == "KAN-2"
+async def test_find_filed_waits_for_the_search_to_catch_up(
+    tracker: Tracker, jira: JiraEmulator
+) -> None:
+    jira.search_lag_s = 60
+    ref = await tracker.create_issue(new_issue(12))
+    assert await tracker.find_filed(new_issue(12)) is None  # Jira's search lags
+    assert (await tracker.get_issue(ref.key)).key == ref.key  # reading by key does not
+    jira.searchable_at[ref.key] = 0
+    found = await tracker.find_filed(new_issue(12))
+    assert found is not None and (found.key, found.issue_type) == (ref.key, "Bug")
+    assert await tracker.find_filed(new_issue(13)) is None
 
 
-async def test_search_first_reports_mapped_reporter(tracker: Tracker, jira: JiraEmulator) -> None:
+async def test_find_filed_ignores_other_installations(tracker: Tracker, jira: JiraEmulator) -> None:
+    jira.add_issue("Old ticket", labels=["ticketbot-ffffffffff-12", "ticketbot-12"])
+    assert await tracker.find_filed(new_issue(12)) is None
+    legacy = await tracker.find_filed(new_issue(12, legacy_label=True))
+    assert legacy is not None and legacy.key == "KAN-1"
+
+
+async def test_find_filed_refuses_an_issue_older_than_the_ticket(
+    tracker: Tracker, jira: JiraEmulator
+) -> None:
+    jira.add_issue(
+        "Filed in 2024", labels=["ticketbot-ab12cd34ef-12"], created="2024-01-02T10:00:00.000+0000"
+    )
+    requested = datetime(2026, 12, 5, 13, 0, tzinfo=UTC)
+    assert await tracker.find_filed(new_issue(12, requested_at=requested)) is None
+    assert await tracker.find_filed(new_issue(12)) is not None  # no receipt time: label only
+
+
+async def test_find_filed_reports_mapped_reporter(tracker: Tracker, jira: JiraEmulator) -> None:
     jira.add_user("ada@example.com", "Ada Lovelace")
     await tracker.create_issue(new_issue(14, requester_email="ada@example.com"))
-    found = await tracker.find_by_ticket_id(14)
+    found = await tracker.find_filed(new_issue(14))
     assert found is not None and found.reporter_mapped
 
 

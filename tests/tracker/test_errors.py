@@ -36,7 +36,7 @@ async def test_bearer_pat_server_flavour() -> None:
         tracker = Tracker(settings, workers=1)
         try:
             ref = await tracker.create_issue(new_issue(4))
-            assert (await tracker.find_by_ticket_id(4)) == ref
+            assert (await tracker.find_filed(new_issue(4))) == ref
             jira.add_user("ada@example.com", "Ada")
             mapped = await tracker.create_issue(new_issue(5, requester_email="ada@example.com"))
             assert mapped.reporter_mapped and jira.issues[mapped.key]["reporter"] == "ada"

@@ -67,10 +67,12 @@ def test_rich_text_by_api_version() -> None:
 
 
 def test_labels_are_made_safe_and_carry_ticket_id() -> None:
-    assert issue_labels(["ticketbot", "from slack", " ", "ticketbot"], 9) == [
+    assert issue_labels(
+        ["ticketbot", "from slack", " ", "ticketbot"], "ticketbot-ab12cd34ef-9"
+    ) == [
         "ticketbot",
         "from-slack",
-        "ticketbot-9",
+        "ticketbot-ab12cd34ef-9",
     ]
 
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from bot.errors import InvalidIssueKey
-from bot.tracker.keys import browse_url, jql_quote, normalize_issue_key, ticket_jql, ticket_label
+from bot.tracker.keys import (
+    browse_url,
+    jql_quote,
+    labels_jql,
+    legacy_ticket_label,
+    normalize_issue_key,
+    ticket_label,
+)
 
 
 @pytest.mark.parametrize(
@@ -61,22 +68,35 @@ def test_browse_url() -> None:
     )
 
 
-def test_ticket_label_and_jql() -> None:
-    assert ticket_label(42) == "ticketbot-42"
-    assert ticket_jql("KAN", 42) == (
-        'project = "KAN" AND labels = "ticketbot-42" ORDER BY created ASC'
+def test_ticket_label_carries_the_installation() -> None:
+    assert ticket_label("ab12cd34ef", 42) == "ticketbot-ab12cd34ef-42"
+    assert legacy_ticket_label(42) == "ticketbot-42"
+
+
+def test_labels_jql() -> None:
+    assert labels_jql("KAN", ["ticketbot-ab12cd34ef-42", "ticketbot-42"]) == (
+        'project = "KAN" AND labels in ("ticketbot-ab12cd34ef-42", "ticketbot-42")'
+        " ORDER BY created ASC"
     )
 
 
 @pytest.mark.parametrize("bad", [-1, True, "42", 4.2])
 def test_ticket_label_rejects_non_ids(bad: object) -> None:
     with pytest.raises(ValueError):
-        ticket_label(bad)  # type: ignore[arg-type]
+        ticket_label("ab12cd34ef", bad)  # type: ignore[arg-type]
 
 
-def test_ticket_jql_rejects_bad_project() -> None:
+@pytest.mark.parametrize("bad", ["", "ab", "AB12CD34EF", "ab12-cd34", 'x" OR 1=1'])
+def test_ticket_label_rejects_bad_installations(bad: str) -> None:
     with pytest.raises(ValueError):
-        ticket_jql('KAN" OR 1=1', 1)
+        ticket_label(bad, 1)
+
+
+def test_labels_jql_rejects_bad_project_and_no_labels() -> None:
+    with pytest.raises(ValueError):
+        labels_jql('KAN" OR 1=1', ["ticketbot-1"])
+    with pytest.raises(ValueError):
+        labels_jql("KAN", [])
 
 
 def test_jql_quote_escapes() -> None:

@@ -1,4 +1,4 @@
-"""get_issue and find_by_ticket_id."""
+"""get_issue and find_filed."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ async def test_lookup_existing(tracker: Tracker, jira: JiraEmulator) -> None:
     assert details.reporter == "ticketbot"
     assert details.priority == "Medium"
     assert details.created is not None and details.updated is not None
-    assert "ticketbot-1" in details.labels
+    assert "ticketbot-ab12cd34ef-1" in details.labels
 
 
 async def test_lookup_sees_status_moved_by_a_user(tracker: Tracker, jira: JiraEmulator) -> None:
@@ -61,12 +61,14 @@ async def test_lookup_v3_reads_adf_description(make_tracker: TrackerFactory) -> 
     assert (await tracker.get_issue("KAN-1")).summary == "The VPN drops every hour."
 
 
-async def test_find_by_ticket_id(tracker: Tracker, jira: JiraEmulator) -> None:
-    assert await tracker.find_by_ticket_id(77) is None
+async def test_find_filed(tracker: Tracker, jira: JiraEmulator) -> None:
+    assert await tracker.find_filed(new_issue(77)) is None
     await tracker.create_issue(new_issue(77))
     await tracker.create_issue(new_issue(78))
-    found = await tracker.find_by_ticket_id(77)
+    found = await tracker.find_filed(new_issue(77))
     assert found is not None and found.key == "KAN-1" and found.issue_type == "Bug"
     assert not found.reporter_mapped
     jql = jira.calls("GET", "/search/jql")[-1].query["jql"][0]
-    assert jql == 'project = "KAN" AND labels = "ticketbot-77" ORDER BY created ASC'
+    assert jql == (
+        'project = "KAN" AND labels in ("ticketbot-ab12cd34ef-77") ORDER BY created ASC'
+    )

@@ -6,14 +6,18 @@ the real boundaries are tested against the emulators.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from bot.classify.types import Classification, Example
+from bot.db.installation import InstallationIdentity
 from bot.db.models import Ticket
 from bot.errors import IssueNotFound, TicketbotError, TrackerUnavailable
 from bot.labels import Label
 from bot.tracker.models import IssueDetails, IssueRef, NewIssue
+from bot.triage.filing import Filing
 from bot.triage.ports import Person, Posted
 
 
@@ -41,21 +45,28 @@ class FakeTracker:
     transitions: list[tuple[str, str]] = field(default_factory=list)
     type_changes: list[tuple[str, str]] = field(default_factory=list)
     searches: int = 0
+    search_lag_s: float = 0.0
+    created_at: dict[str, float] = field(default_factory=dict)
 
-    async def create_issue(self, new: NewIssue, *, search_first: bool = False) -> IssueRef:
-        if search_first:
-            self.searches += 1
-            for key, issue in self.issues.items():
-                if issue.ticket_id == new.ticket_id:
-                    return self._ref(key)
+    async def create_issue(self, new: NewIssue) -> IssueRef:
         if self.failures:
             raise self.failures.pop(0)
         key = f"KAN-{len(self.issues) + 1}"
         self.issues[key] = new
+        self.created_at[key] = time.monotonic()
         if self.lose_response:
             self.lose_response = False
             raise ConnectionLost("response lost after the issue was created")
         return self._ref(key)
+
+    async def find_filed(self, new: NewIssue) -> IssueRef | None:
+        """Like Jira's search: issues younger than ``search_lag_s`` are not found yet."""
+        self.searches += 1
+        for key, issue in self.issues.items():
+            ours = (issue.installation, issue.ticket_id) == (new.installation, new.ticket_id)
+            if ours and time.monotonic() - self.created_at[key] >= self.search_lag_s:
+                return self._ref(key)
+        return None
 
     def _ref(self, key: str) -> IssueRef:
         return IssueRef(key=key, url=f"https://jira.example/browse/{key}", issue_type="Bug")
@@ -111,3 +122,9 @@ class FakeChat:
 
     async def reply_in_thread(self, ticket: Ticket, text: str) -> None:
         self.thread_replies.append(text)
+
+
+def filing(search_lag_s: float = 0.0) -> Filing:
+    """How the fakes file: a fixed installation id, Jira's search lag as given."""
+    return Filing(InstallationIdentity("ab12cd34ef"), timedelta(seconds=search_lag_s))
+

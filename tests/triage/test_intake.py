@@ -9,7 +9,7 @@ from bot.tickets import NewRequest, TicketSource
 from bot.triage.intake import Intake
 from bot.triage.pipeline import TicketPipeline
 from bot.triage.worker import TicketWorker
-from tests.triage.fakes import FakeChat, FakeClassifier, FakeTracker
+from tests.triage.fakes import FakeChat, FakeClassifier, FakeTracker, filing
 
 
 class SlowClassifier(FakeClassifier):
@@ -31,7 +31,9 @@ async def test_backlog_beyond_concurrency_is_reported_as_queued(
 ) -> None:
     settings = PipelineSettings(concurrency=2)
     classifier = SlowClassifier()
-    pipeline = TicketPipeline(ticket_log, leases, classifier, FakeTracker(), FakeChat(), settings)
+    pipeline = TicketPipeline(
+        ticket_log, leases, classifier, FakeTracker(), filing(), FakeChat(), settings
+    )
     worker = TicketWorker(pipeline, ticket_log, leases, settings)
     intake = Intake(ticket_log, worker, settings.concurrency)
     receipts = [await intake.receive(request(n)) for n in range(5)]
@@ -46,7 +48,7 @@ async def test_backlog_beyond_concurrency_is_reported_as_queued(
 async def test_nul_bytes_are_dropped_before_storing(ticket_log: TicketLog, leases: Leases) -> None:
     settings = PipelineSettings()
     pipeline = TicketPipeline(
-        ticket_log, leases, FakeClassifier(), FakeTracker(), FakeChat(), settings
+        ticket_log, leases, FakeClassifier(), FakeTracker(), filing(), FakeChat(), settings
     )
     worker = TicketWorker(pipeline, ticket_log, leases, settings)
     receipt = await Intake(ticket_log, worker, 1).receive(

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from bot.db.leases import Leases
@@ -8,7 +10,7 @@ from bot.errors import TrackerConfigError, TrackerUnavailable, TrackerValidation
 from bot.settings import PipelineSettings
 from bot.tickets import NewRequest, TicketSource, TicketState
 from bot.triage.pipeline import TicketPipeline
-from tests.triage.fakes import FakeChat, FakeClassifier, FakeTracker
+from tests.triage.fakes import FakeChat, FakeClassifier, FakeTracker, filing
 
 
 @pytest.fixture
@@ -16,13 +18,16 @@ def parts() -> tuple[FakeClassifier, FakeTracker, FakeChat]:
     return FakeClassifier(), FakeTracker(), FakeChat()
 
 
-def pipeline(ticket_log: TicketLog, leases: Leases, parts, max_attempts: int = 3) -> TicketPipeline:  # type: ignore[no-untyped-def]
+def pipeline(  # type: ignore[no-untyped-def]
+    ticket_log: TicketLog, leases: Leases, parts, max_attempts: int = 3, search_lag_s: float = 0
+) -> TicketPipeline:
     classifier, tracker, chat = parts
     return TicketPipeline(
         ticket_log,
         leases,
         classifier,
         tracker,
+        filing(search_lag_s),
         chat,
         PipelineSettings(max_attempts=max_attempts, retry_base_s=0.01),
     )
@@ -108,6 +113,53 @@ async def test_lost_create_response_never_makes_a_second_issue(
     ticket = await runner.run(ticket_id)
     assert ticket is not None and ticket.state is TicketState.POSTED
     assert list(tracker.issues) == ["KAN-1"] and tracker.searches == 1
+
+
+async def test_a_lagging_search_delays_the_retry_instead_of_filing_twice(
+    ticket_log: TicketLog,
+    leases: Leases,
+    parts,  # type: ignore[no-untyped-def]
+) -> None:
+    _, tracker, _ = parts
+    tracker.lose_response, tracker.search_lag_s = True, 0.2
+    ticket_id = await new_ticket(ticket_log)
+    runner = pipeline(ticket_log, leases, parts, search_lag_s=0.3)
+    await runner.run(ticket_id)
+    waiting = await runner.run(ticket_id)  # the search does not show KAN-1 yet
+    assert waiting is not None and waiting.state is TicketState.CLASSIFIED
+    assert "search" in (waiting.last_error or "")
+    await asyncio.sleep(0.3)
+    ticket = await runner.run(ticket_id)
+    assert ticket is not None and ticket.state is TicketState.POSTED
+    assert ticket.jira_key == "KAN-1" and list(tracker.issues) == ["KAN-1"]
+
+
+async def test_nothing_found_after_the_search_lag_creates_the_issue(
+    ticket_log: TicketLog,
+    leases: Leases,
+    parts,  # type: ignore[no-untyped-def]
+) -> None:
+    _, tracker, _ = parts
+    tracker.failures = [TrackerUnavailable("connection reset before Jira stored anything")]
+    ticket_id = await new_ticket(ticket_log)
+    runner = pipeline(ticket_log, leases, parts, search_lag_s=0.2)
+    await runner.run(ticket_id)
+    assert (await runner.run(ticket_id)).state is TicketState.CLASSIFIED  # type: ignore[union-attr]
+    await asyncio.sleep(0.25)
+    ticket = await runner.run(ticket_id)
+    assert ticket is not None and ticket.state is TicketState.POSTED
+    assert list(tracker.issues) == ["KAN-1"]
+
+
+async def test_issues_carry_the_installation_label(
+    ticket_log: TicketLog,
+    leases: Leases,
+    parts,  # type: ignore[no-untyped-def]
+) -> None:
+    _, tracker, _ = parts
+    await pipeline(ticket_log, leases, parts).run(await new_ticket(ticket_log))
+    [filed] = tracker.issues.values()
+    assert (filed.installation, filed.legacy_label) == ("ab12cd34ef", False)
 
 
 async def test_validation_error_fails_the_ticket_with_jiras_reason(

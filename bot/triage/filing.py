@@ -1,0 +1,72 @@
+"""Create each ticket's Jira issue once, although Jira's search lags behind its creates.
+
+After a create that may have reached Jira (a lost response, a crash before the key was
+saved), the issue is looked for by its label. Jira Cloud documents that search may not show
+a new issue for "a few seconds to minutes", so "not found" is only believed once the last
+create attempt is older than ``search_lag``: until then the ticket waits (``ReconcilePending``,
+retried by the pipeline) instead of creating a second issue. Residual risk: a search lag
+longer than ``search_lag`` (``jira.search_lag_s``, default 180 s) still yields a duplicate.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.db.installation import InstallationIdentity
+from bot.db.models import Ticket, utcnow
+from bot.errors import ReconcilePending
+from bot.labels import parse_label
+from bot.tracker.models import IssueRef, NewIssue
+from bot.triage.ports import IssueTracker, Person
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Filing:
+    """Who we are in Jira's labels, and how long Jira's search may lag behind a create."""
+
+    installation: InstallationIdentity
+    search_lag: timedelta
+
+    def new_issue(self, ticket: Ticket, requester: Person) -> NewIssue:
+        return NewIssue(
+            ticket_id=ticket.id,
+            text=ticket.text,
+            label=parse_label(ticket.label or "") or "Task",
+            requester_name=requester.name,
+            requester_email=requester.email,
+            installation=self.installation.id,
+            summary=ticket.summary_override,
+            legacy_label=self.installation.uses_legacy_label(ticket.id),
+            requested_at=ticket.created_at,
+        )
+
+    async def earlier_issue(
+        self, tracker: IssueTracker, new: NewIssue, attempt_started: datetime
+    ) -> IssueRef | None:
+        """The issue an earlier attempt created, or None once it is safe to create one.
+
+        Raises ReconcilePending while Jira's search may still be hiding it.
+        """
+        found = await tracker.find_filed(new)
+        if found is not None:
+            log.info("ticket %s: adopting %s, filed earlier", new.ticket_id, found.key)
+            return found
+        waited = utcnow() - attempt_started
+        if waited < self.search_lag:
+            wait = (self.search_lag - waited).total_seconds()
+            log.info(
+                "ticket %s: no issue visible after an unfinished create; looking again in %.0f s",
+                new.ticket_id,
+                wait,
+            )
+            raise ReconcilePending(f"waiting {wait:.0f} s for Jira's search", retry_after=wait)
+        log.warning(
+            "ticket %s: no issue found %.0f s after the unfinished create; creating it",
+            new.ticket_id,
+            waited.total_seconds(),
+        )
+        return None
