@@ -1,4 +1,5 @@
-"""Read the settings: ``config.yml`` (``TICKETBOT_CONFIG``), then ``.env``, then the environment.
+"""Read the settings: ``config.yml`` (``TICKETBOT_CONFIG``), then ``.env`` (in the data
+directory, ``TICKETBOT_HOME``), then the environment.
 
 Later sources win. A missing or malformed setting is a ``ConfigError`` that names it and says
 how to fix it; the example placeholders of ``.env.example`` are refused.
@@ -17,7 +18,15 @@ from pydantic import ValidationError
 
 from bot import messages
 from bot.errors import ConfigError
-from bot.settings import DEFAULT_CONFIG_PATH, ENV_NAMES, SECRET_NAMES, Settings, lookup_dotted
+from bot.settings import (
+    DEFAULT_CONFIG_PATH,
+    ENV_NAMES,
+    PROJECT_ROOT,
+    SECRET_NAMES,
+    DatabaseSettings,
+    Settings,
+    lookup_dotted,
+)
 
 _PLACEHOLDER_MARKERS = ("changeme", "change-me", "your-", "your_", "xxxx", "<", "replace")
 
@@ -77,13 +86,15 @@ def load_settings(
     path = config_path(environ)
     tree = read_config_file(path)
     _anchor_model_path(tree, path.parent)
-    dotenv_file = env_file if env_file is not None else Path.cwd() / ".env"
+    home = data_dir(environ)
+    dotenv_file = env_file if env_file is not None else home / ".env"
     layered = {k: v for k, v in dotenv_values(dotenv_file).items() if v is not None}
     layered.update(environ)
     for name, dotted in ENV_NAMES.items():
         value = layered.get(name)
         if value is not None and value.strip() != "":
             _set_dotted(tree, dotted, value.strip())
+    _anchor_database(tree, home)
     try:
         settings = Settings.model_validate(tree)
     except ValidationError as exc:
@@ -93,6 +104,40 @@ def load_settings(
         raise ConfigError(name, f"is invalid ({first['msg']})", fix) from None
     _reject_placeholders(settings)
     return settings
+
+
+def data_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """Where ``.env`` and the default SQLite ticket log live: never the current directory.
+
+    ``TICKETBOT_HOME`` when set; else the checkout when running from one (where ``make run``
+    has always kept them); else ``$XDG_DATA_HOME/ticketbot`` (``~/.local/share/ticketbot``).
+    """
+    environ = os.environ if environ is None else environ
+    if environ.get("TICKETBOT_HOME"):
+        return Path(environ["TICKETBOT_HOME"]).expanduser().resolve()
+    if (PROJECT_ROOT / "app.py").is_file() and (PROJECT_ROOT / "bot").is_dir():
+        return PROJECT_ROOT
+    base = environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base).expanduser().resolve() / "ticketbot"
+
+
+def _anchor_database(tree: dict[str, Any], home: Path) -> None:
+    database = tree.get("database")
+    url = database.get("url") if isinstance(database, dict) else None
+    if url is None:
+        url = DatabaseSettings().url
+    if isinstance(url, str):
+        _set_dotted(tree, "database.url", anchor_sqlite_url(url, home))
+
+
+def anchor_sqlite_url(url: str, home: Path) -> str:
+    """A SQLite URL with a relative path (the default ``tickets.db``) points into ``home``."""
+    for prefix in ("sqlite+aiosqlite:///", "sqlite:///"):
+        if url.startswith(prefix):
+            path = url[len(prefix) :]
+            if path and not path.startswith("/") and not path.startswith(":memory:"):
+                return f"{prefix}{home / path}"
+    return url
 
 
 def _anchor_model_path(tree: dict[str, Any], base: Path) -> None:

@@ -54,6 +54,8 @@ def base_environment(workdir: Path) -> dict[str, str]:
     return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": os.environ.get("HOME", str(workdir)),
+        # the bot's data directory (.env, default ticket log): never the developer's own
+        "TICKETBOT_HOME": str(workdir),
     }
 
 
@@ -73,6 +75,7 @@ class Emulators:
             **self.slack.env(),
             **self.jira.env(),
             "DATABASE_URL": sqlite_url(workdir),
+            "TICKETBOT_HOME": str(workdir),
             "APPROVERS": ",".join(approvers),
             **(self.model.env() if self.model is not None else {}),
         }

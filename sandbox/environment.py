@@ -13,6 +13,8 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
+from bot.settings_loader import data_dir
+
 SANDBOXED_PREFIXES = ("SLACK_", "JIRA_")
 SANDBOXED = frozenset({"DATABASE_URL", "APPROVERS"})
 CLASSIFIER_VARS = (
@@ -56,8 +58,8 @@ def _sandboxed(name: str) -> bool:
 
 
 def read_dotenv(path: Path | None = None) -> dict[str, str]:
-    """The `.env` in the current directory (what the real bot would read), as a dict."""
-    values = dotenv_values(path or Path.cwd() / ".env")
+    """The `.env` of the data directory (what the real bot would read), as a dict."""
+    values = dotenv_values(path or data_dir() / ".env")
     return {k: v for k, v in values.items() if v is not None}
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
+from bot.settings_loader import data_dir
+
 from sandbox import wording
 
 TOKENS = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
@@ -25,7 +27,7 @@ def tokens_configured(environ: Mapping[str, str], dotenv: Mapping[str, str | Non
 
 
 def main() -> int:
-    if tokens_configured(os.environ, dotenv_values(Path.cwd() / ".env")):
+    if tokens_configured(os.environ, dotenv_values(data_dir() / ".env")):
         from bot.runner import main as run_bot
 
         return run_bot()

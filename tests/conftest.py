@@ -27,6 +27,7 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> It
     """No test sees the developer's own settings or .env."""
     for name in ENV_NAMES_TO_CLEAR:
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("TICKETBOT_HOME", str(tmp_path))
     monkeypatch.chdir(tmp_path)
     yield
 

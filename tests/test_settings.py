@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from bot.errors import ConfigError
-from bot.settings import DEFAULT_MODEL_PATH, require_for_run
-from bot.settings_loader import load_settings
+from bot.settings import DEFAULT_MODEL_PATH, PROJECT_ROOT, require_for_run
+from bot.settings_loader import anchor_sqlite_url, data_dir, load_settings
 
 RUNNABLE = {
     "SLACK_BOT_TOKEN": "xoxb-1-test",
@@ -24,8 +24,8 @@ def write(path: Path, text: str) -> Path:
 
 
 def test_defaults_without_any_file(tmp_path: Path) -> None:
-    settings = load_settings({}, env_file=tmp_path / "missing.env")
-    assert settings.database.url == "sqlite+aiosqlite:///tickets.db"
+    settings = load_settings({"TICKETBOT_HOME": str(tmp_path)}, env_file=tmp_path / "missing.env")
+    assert settings.database.url == f"sqlite+aiosqlite:///{tmp_path / 'tickets.db'}"
     assert settings.classifier.backends == ["llama"]
     assert settings.classifier.llama.model_path == DEFAULT_MODEL_PATH
     assert settings.jira.issue_types["Feature Request"] == "Story"
@@ -53,9 +53,37 @@ def test_environment_beats_dotenv_beats_config(tmp_path: Path) -> None:
     assert settings.database.url.endswith("from-config.db")
 
 
-def test_dotenv_in_working_directory_is_read(tmp_path: Path) -> None:
+def test_dotenv_in_the_data_directory_is_read(tmp_path: Path) -> None:
     write(tmp_path / ".env", "APPROVERS=U111, U222\n")
-    assert load_settings({}).approvals.approvers == ["U111", "U222"]
+    assert load_settings({"TICKETBOT_HOME": str(tmp_path)}).approvals.approvers == [
+        "U111",
+        "U222",
+    ]
+
+
+def test_the_working_directory_is_never_the_data_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home, elsewhere = tmp_path / "home", tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    write(elsewhere / ".env", "APPROVERS=U999\n")
+    monkeypatch.chdir(elsewhere)
+    settings = load_settings({"TICKETBOT_HOME": str(home)})
+    assert settings.approvals.approvers == []
+    assert settings.database.url == f"sqlite+aiosqlite:///{home / 'tickets.db'}"
+
+
+def test_data_directory_defaults(tmp_path: Path) -> None:
+    assert data_dir({"TICKETBOT_HOME": "~/tb"}) == Path.home() / "tb"
+    assert data_dir({}) == PROJECT_ROOT  # running from a checkout: where make run keeps them
+
+
+def test_relative_sqlite_urls_point_into_the_data_directory(tmp_path: Path) -> None:
+    assert anchor_sqlite_url("sqlite+aiosqlite:///t.db", tmp_path) == (
+        f"sqlite+aiosqlite:///{tmp_path / 't.db'}"
+    )
+    for url in ("sqlite+aiosqlite:////abs/t.db", "postgresql+asyncpg://u:p@h/db"):
+        assert anchor_sqlite_url(url, tmp_path) == url
 
 
 def test_lists_split_from_environment() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
@@ -51,6 +52,7 @@ def redacted(url: str) -> str:
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
+        _create_parent(url)
         # SQLite has one writer: a single connection queues our own writes in order instead of
         # letting them collide on the file lock, where SQLite's busy handler sleeps.
         kwargs = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 60, **kwargs}
@@ -61,6 +63,13 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     log.debug("database engine for %s", redacted(url))
     return engine
+
+
+def _create_parent(url: str) -> None:
+    """The data directory may not exist yet on a first start (``~/.local/share/ticketbot``)."""
+    database = make_url(url).database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True, mode=0o700)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
