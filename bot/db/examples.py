@@ -2,7 +2,8 @@
 
 Every add is idempotent on ``source_key``: importing the same history twice, or approving a
 ticket whose label was already confirmed, adds nothing (a later correction of the same ticket
-replaces its label).
+replaces its label). Every read and write raises ``StorageError`` when the database fails
+(``bot.db.store``), never a SQLAlchemy error.
 """
 
 from __future__ import annotations
@@ -12,11 +13,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Ticket, TrainingExample
-from bot.errors import StorageError
+from bot.db.store import Store
 from bot.labels import Label, parse_label
 from bot.tickets import TicketState
 
@@ -52,40 +52,34 @@ class OpenTicket:
     jira_url: str | None
 
 
-class ExampleStore:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self._sessions = sessions
-
+class ExampleStore(Store):
     async def add(self, example: NewExample, *, replace: bool = False) -> bool:
         """Store one example; with ``replace``, an existing key gets the new label. True if new."""
         return bool(await self.add_many([example], replace=replace))
 
     async def add_many(self, examples: Sequence[NewExample], *, replace: bool = False) -> int:
         """Store the examples whose keys are new (updating the others with ``replace``)."""
-        try:
-            async with self._sessions.begin() as session:
-                keys = [e.source_key for e in examples]
-                known = (
-                    set(
-                        (
-                            await session.execute(
-                                select(TrainingExample.source_key).where(
-                                    TrainingExample.source_key.in_(keys)
-                                )
+        async with self._write("store examples") as session:
+            keys = [e.source_key for e in examples]
+            known = (
+                set(
+                    (
+                        await session.execute(
+                            select(TrainingExample.source_key).where(
+                                TrainingExample.source_key.in_(keys)
                             )
-                        ).scalars()
-                    )
-                    if keys
-                    else set()
+                        )
+                    ).scalars()
                 )
-                fresh = {e.source_key: e for e in examples if e.source_key not in known}
-                session.add_all(_row(e) for e in fresh.values())
-                if replace:
-                    for e in examples:
-                        if e.source_key in known:
-                            await _relabel(session, e)
-        except SQLAlchemyError as exc:
-            raise StorageError(f"cannot store examples: {type(exc).__name__}") from exc
+                if keys
+                else set()
+            )
+            fresh = {e.source_key: e for e in examples if e.source_key not in known}
+            session.add_all(_row(e) for e in fresh.values())
+            if replace:
+                for e in examples:
+                    if e.source_key in known:
+                        await _relabel(session, e)
         return len(fresh)
 
     async def since(self, after_id: int = 0, limit: int = 100_000) -> list[StoredExample]:
@@ -96,18 +90,18 @@ class ExampleStore:
             .order_by(TrainingExample.id)
             .limit(limit)
         )
-        async with self._sessions() as session:
+        async with self._read("read the confirmed examples") as session:
             rows = (await session.execute(statement)).scalars().all()
         return [_stored(row) for row in rows if parse_label(row.label) is not None]
 
     async def last_id(self) -> int:
         """The highest example id (a cheap check before catching up)."""
-        async with self._sessions() as session:
+        async with self._read("read the newest example id") as session:
             top = await session.scalar(select(func.max(TrainingExample.id)))
         return int(top or 0)
 
     async def count(self) -> int:
-        async with self._sessions() as session:
+        async with self._read("count the examples") as session:
             return int(await session.scalar(select(func.count(TrainingExample.id))) or 0)
 
     async def open_tickets(self, exclude_id: int | None, limit: int = 500) -> list[OpenTicket]:
@@ -118,7 +112,7 @@ class ExampleStore:
             .order_by(Ticket.id.desc())
             .limit(limit)
         )
-        async with self._sessions() as session:
+        async with self._read("read the open tickets") as session:
             rows = (await session.execute(statement)).all()
         return [
             OpenTicket(r.id, r.text, r.jira_key, r.jira_url) for r in rows if r.id != exclude_id

@@ -12,6 +12,12 @@ empty memory every call goes straight to the chain, unchanged.
 The database is the source of truth: before each ticket the memory catches up with examples
 added since (by any process). At start-up it is rebuilt from them in the background (``start``),
 so the bot connects and acknowledges at once; the first classification waits for it.
+
+The memory never stops a ticket from being classified. A rebuild that fails (the database
+unreachable) is logged once and tried again later, less and less often (``bot.learn.rebuild``);
+until one succeeds every ticket goes to the model chain alone (a ticket that arrives while a
+try is running waits for that try). Once rebuilt, a failed catch-up leaves the memory as it
+stands for that ticket.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from bot.learn.combine import (
 )
 from bot.learn.duplicates import DuplicateFinder
 from bot.learn.memory import Memory
+from bot.learn.rebuild import Rebuild, Sleep
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +61,11 @@ UNINFORMED: Probabilities = dict.fromkeys(LABELS, 1.0 / len(LABELS))
 
 
 class MemoryClassifier:
-    """See the module docstring. ``store=None`` gives a memory fed only through ``remember``."""
+    """See the module docstring. ``store=None`` gives a memory fed only through ``remember``;
+    ``sleep`` waits between rebuild tries (tests pass their own)."""
 
     def __init__(self, chain: ClassifierChain, store: ExampleStore | None = None,
-                 *, few_shot: int = FEW_SHOT) -> None:
+                 *, few_shot: int = FEW_SHOT, sleep: Sleep = asyncio.sleep) -> None:
         self.chain = chain
         self.memory = Memory()
         self.weights = Weights()
@@ -72,7 +80,7 @@ class MemoryClassifier:
         self._with_model: list[StoredExample] = []
         self._loaded = False
         self._outweighed = 0
-        self._load_task: asyncio.Task[None] | None = None
+        self._rebuild = Rebuild(self.load, sleep=sleep)
         self._sync_lock = asyncio.Lock()
 
     @property
@@ -84,29 +92,33 @@ class MemoryClassifier:
     def model_calls(self) -> int:
         return self.chain.model_calls
 
+    @property
+    def loaded(self) -> bool:
+        """True once the memory has been rebuilt from the database."""
+        return self._loaded
+
     def start(self) -> None:
         """Begin background work: the model load (the chain's) and the memory rebuild."""
         self.chain.start()
-        if self._store is not None and self._load_task is None:
-            self._load_task = asyncio.get_running_loop().create_task(self._load_once())
+        if self._store is not None and not self._loaded:
+            self._rebuild.start()
 
     async def aclose(self) -> None:
-        if self._load_task is not None and not self._load_task.done():
-            self._load_task.cancel()
+        await self._rebuild.aclose()
         await self.chain.aclose()
 
-    async def _ensure_loaded(self) -> None:
-        if self._loaded or self._store is None:
-            return
-        if self._load_task is None:
-            self._load_task = asyncio.get_running_loop().create_task(self._load_once())
-        await asyncio.shield(self._load_task)
-
-    async def _load_once(self) -> None:
+    async def _memory_ready(self) -> bool:
+        """Whether this ticket may use the memory; never raises because of the database."""
+        if self._store is None:
+            return True
+        if not self._loaded and not await self._rebuild.settled():
+            return False
         try:
-            await self.load()
-        except TicketbotError as exc:  # tickets still flow; sync() catches up with the examples
-            log.error("memory: could not be rebuilt at start-up: %s", exc)
+            await self.sync()
+        except Exception as exc:  # the memory must never stop a ticket
+            log.warning("memory: could not catch up with new examples (%s); using it as it "
+                        "stands", exc, exc_info=not isinstance(exc, TicketbotError))
+        return True
 
     async def load(self) -> int:
         """Rebuild the memory from the database; returns how many examples it holds."""
@@ -198,9 +210,7 @@ class MemoryClassifier:
 
     async def classify(self, text: str, examples: Sequence[Example] = (), *,
                        ticket_id: str = "-") -> Classification:
-        await self._ensure_loaded()
-        await self.sync()
-        if not len(self.memory):
+        if not await self._memory_ready() or not len(self.memory):
             return await self.chain.classify(text, examples, ticket_id=ticket_id)
         started = time.perf_counter()
         near = await asyncio.to_thread(self.memory.nearest, text, max(self._few_shot, 1))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Sequence
 
 import pytest
@@ -15,6 +17,7 @@ from bot.errors import StorageError
 from bot.learn.classifier import EXPLORE_EVERY, MEMORY, MEMORY_CLASSIFIER, MemoryClassifier
 from bot.learn.combine import Weights
 from bot.learn.memory import calibrate_confidence
+from bot.learn.rebuild import RELOAD_FIRST_S, RELOAD_MAX_S
 
 HISTORY: list[tuple[str, str]] = [
     ("The app crashes with a null pointer exception when I open settings", "Bug"),
@@ -186,30 +189,121 @@ async def test_memory_rebuilds_in_the_background_and_the_first_ticket_waits_for_
 
 
 class FlakyStore(ExampleStore):
-    """An example store whose database is down for the first ``failures`` reads."""
+    """An example store whose database is down for the next ``failures`` reads."""
 
     def __init__(self, store: ExampleStore, failures: int) -> None:
         self.__dict__.update(store.__dict__)
         self.failures = failures
+        self.asked = asyncio.Event()  # set at each read
 
     async def last_id(self) -> int:
+        self.asked.set()
         if self.failures > 0:
             self.failures -= 1
-            raise StorageError("database unreachable")
+            raise StorageError("cannot read the newest example id: OperationalError")
         return await super().last_id()
 
 
-async def test_a_failed_rebuild_is_logged_and_the_memory_catches_up_later(
-    engine: AsyncEngine, caplog: pytest.LogCaptureFixture,
-) -> None:
+class Pauses:
+    """The rebuild's pauses, held until the test lets each one end."""
+
+    def __init__(self) -> None:
+        self.asked: list[float] = []
+        self.waiting = asyncio.Event()
+        self._over = asyncio.Event()
+
+    async def sleep(self, seconds: float) -> None:
+        self.asked.append(seconds)
+        self.waiting.set()
+        await self._over.wait()
+        self._over.clear()
+
+    async def next(self) -> None:
+        """Wait until the rebuild is pausing."""
+        await self.waiting.wait()
+        self.waiting.clear()
+
+    def end(self) -> None:
+        self._over.set()
+
+
+async def stored_history(engine: AsyncEngine) -> ExampleStore:
     store = ExampleStore(session_factory(engine))
     await store.add_many([NewExample(text, label, "csv", f"k{i}")  # type: ignore[arg-type]
                           for i, (text, label) in enumerate(HISTORY)])
-    classifier = MemoryClassifier(chain(CountingBackend()), FlakyStore(store, failures=1))
+    return store
+
+
+async def test_a_failed_rebuild_leaves_tickets_to_the_chain_until_a_later_try_works(
+    engine: AsyncEngine, caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="bot.learn")
+    store = FlakyStore(await stored_history(engine), failures=2)
+    backend, pauses = CountingBackend(), Pauses()
+    classifier = MemoryClassifier(chain(backend), store, sleep=pauses.sleep)
+    near_copy = "login page throws error 500 after the update"
     classifier.start()
+    first = await classifier.classify(near_copy)  # waits for the first try, which fails
+    assert (first.label, first.backend) == ("Task", "scripted") and not classifier.loaded
+    await pauses.next()
+    pauses.end()  # the second try fails too
+    await pauses.next()
+    second = await classifier.classify(near_copy)  # during the pause: no waiting, the chain
+    assert second.backend == "scripted" and len(backend.calls) == 2
+    assert pauses.asked == [RELOAD_FIRST_S, 2 * RELOAD_FIRST_S]  # backing off
+    failures = [r for r in caplog.records if "could not be rebuilt" in r.getMessage()]
+    assert len(failures) == 1 and failures[0].levelname == "ERROR"  # logged once
+    assert "OperationalError" in failures[0].getMessage()
+    store.asked.clear()
+    pauses.end()
+    await store.asked.wait()  # the third try is under way: the next ticket waits for it
+    third = await classifier.classify(near_copy)
+    assert (third.label, third.backend) == ("Bug", MEMORY) and classifier.loaded
+    assert len(backend.calls) == 2
+    assert "memory: rebuilt after 2 failed attempt(s)" in caplog.text
+    await classifier.aclose()
+
+
+async def test_the_pause_between_tries_grows_to_a_ceiling(engine: AsyncEngine) -> None:
+    store = FlakyStore(await stored_history(engine), failures=8)
+    pauses = Pauses()
+    classifier = MemoryClassifier(chain(CountingBackend()), store, sleep=pauses.sleep)
+    classifier.start()
+    for _ in range(7):
+        await pauses.next()
+        pauses.end()
+    await pauses.next()
+    assert pauses.asked == [5.0, 10.0, 20.0, 40.0, 80.0, 120.0, 120.0, 120.0]
+    assert RELOAD_MAX_S == 120.0
+    await classifier.aclose()  # stops the rebuild in its pause
+
+
+async def test_a_failed_catch_up_after_the_rebuild_uses_the_memory_as_it_stands(
+    engine: AsyncEngine, caplog: pytest.LogCaptureFixture,
+) -> None:
+    store = FlakyStore(await stored_history(engine), failures=0)
+    backend = CountingBackend()
+    classifier = MemoryClassifier(chain(backend), store)
+    await classifier.load()
+    store.failures = 1
     result = await classifier.classify("login page throws error 500 after the update")
-    assert "memory: could not be rebuilt at start-up: database unreachable" in caplog.text
-    assert (result.label, result.backend) == ("Bug", MEMORY)  # caught up before classifying
+    assert (result.label, result.backend) == ("Bug", MEMORY) and backend.calls == []
+    assert "could not catch up with new examples" in caplog.text
+
+
+async def test_an_unexpected_error_in_the_rebuild_never_reaches_the_ticket(
+    engine: AsyncEngine, caplog: pytest.LogCaptureFixture,
+) -> None:
+    class Broken(ExampleStore):
+        async def last_id(self) -> int:
+            raise RuntimeError("a bug, not the database")
+
+    pauses = Pauses()
+    classifier = MemoryClassifier(chain(CountingBackend()), Broken(session_factory(engine)),
+                                  sleep=pauses.sleep)
+    result = await classifier.classify("Printer on floor 3 is jammed")  # starts the rebuild
+    assert result.backend == "scripted"
+    assert "a bug, not the database" in caplog.text and "Traceback" in caplog.text
     await classifier.aclose()
 
 
