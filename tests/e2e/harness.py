@@ -8,8 +8,9 @@ and running `ticketbot` commands as an operator would.
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from bot.db.engine import create_engine, session_factory
@@ -100,3 +101,9 @@ async def run_cli(env: Mapping[str, str], cwd: Path, *args: str) -> tuple[int, s
     output, _ = await process.communicate()
     assert process.returncode is not None
     return process.returncode, output.decode()
+
+
+def carries_ticket_label(labels: Sequence[str], ticket_id: int) -> bool:
+    """Whether a Jira issue's labels tie it to ticket ``ticket_id`` of some installation."""
+    return any(re.fullmatch(rf"ticketbot-[0-9a-f]+-{ticket_id}", label) for label in labels)
+

@@ -34,7 +34,7 @@ from emulators.openai import OpenAIEmulator
 from emulators.slack import SlackEmulator
 from emulators.stack import BotProcess
 from tests.conftest import postgres_url, reset_schema
-from tests.e2e.harness import bot_environment, run_cli
+from tests.e2e.harness import bot_environment, carries_ticket_label, run_cli
 from tests.e2e.test_ticket_flow import file_ticket, posted
 from tests.hostile_inputs import FORGED_LOG_LINE, STATUS_GARBAGE, TICKET_INPUTS, HostileInput
 
@@ -120,7 +120,7 @@ def check_filed(ticket: Ticket | None, slack: SlackEmulator, jira: JiraEmulator)
     text = adf_to_text(description) if isinstance(description, dict) else str(description or "")
     if not text.strip():
         found.append("no description")
-    if f"ticketbot-{ticket.id}" not in issue["labels"]:
+    if not carries_ticket_label(issue["labels"], ticket.id):
         found.append(f"labels {issue['labels']}")
     ours = [
         m

@@ -8,7 +8,7 @@ from bot.tickets import TicketState
 from emulators.jira import JiraEmulator
 from emulators.slack import SlackEmulator, StoredMessage
 from emulators.stack import BotProcess
-from tests.e2e.harness import read_tickets, settled
+from tests.e2e.harness import carries_ticket_label, read_tickets, settled
 
 ACK_BUDGET_S = 3.0  # Slack's limit; the measured latency is reported, not asserted tighter
 
@@ -47,7 +47,7 @@ async def test_ticket_is_acked_filed_posted_and_logged(
     issue = jira.issues[key]
     assert issue["issuetype"] == "Bug"
     assert issue["summary"] == "The checkout page crashes with an error 500"
-    assert "ticketbot-1" in issue["labels"]
+    assert carries_ticket_label(issue["labels"], 1)
     assert key in str(message.blocks) and f"{jira.url}/browse/{key}" in str(message.blocks)
 
     [ticket] = await settled(tmp_path, 1)
