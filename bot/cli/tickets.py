@@ -29,6 +29,9 @@ def _line(ticket: Ticket) -> str:
     )
 
 
+RETRY_BATCH = 200
+
+
 @click.group("tickets")
 def tickets_command() -> None:
     """Inspect the ticket log and retry failed tickets."""
@@ -87,10 +90,18 @@ def show_ticket(ticket_id: int) -> None:
 
 
 @tickets_command.command("retry")
-@click.argument("ticket_id", type=int)
-def retry_ticket(ticket_id: int) -> None:
-    """Put a failed ticket back in the queue; the running bot picks it up within seconds."""
+@click.argument("ticket_id", type=int, required=False)
+@click.option("--all-failed", is_flag=True, help="Retry every failed ticket.")
+def retry_ticket(ticket_id: int | None, all_failed: bool) -> None:
+    """Put a failed ticket (or every one) back in the queue; the running bot picks it up."""
+    if (ticket_id is None) == (not all_failed):
+        fail("ticketbot: give a ticket id or --all-failed (not both)", 2)
     settings = settings_or_exit()
+    if all_failed:
+        retried = run_async(lambda: _with_log(settings, _retry_all_failed))
+        click.echo(f"{len(retried)} failed ticket(s) will be retried")
+        sys.exit(0)
+    assert ticket_id is not None
     try:
         ticket = run_async(
             lambda: _with_log(settings, lambda log: log.retry_failed(ticket_id, "cli"))
@@ -101,3 +112,20 @@ def retry_ticket(ticket_id: int) -> None:
         fail(f"ticketbot: {exc}")
     click.echo(f"ticket #{ticket_id} will be retried from {ticket.state.value}")
     sys.exit(0)
+
+
+async def _retry_all_failed(log: TicketLog) -> list[Ticket]:
+    """Every ticket failed now, each retried once (one the bot fails again is not looped on)."""
+    seen: set[int] = set()
+    retried: list[Ticket] = []
+    while True:
+        failed = await log.listing(TicketState.FAILED, limit=RETRY_BATCH)
+        fresh = [ticket for ticket in failed if ticket.id not in seen]
+        if not fresh:
+            return retried
+        for ticket in fresh:
+            seen.add(ticket.id)
+            try:
+                retried.append(await log.retry_failed(ticket.id, "cli"))
+            except StaleState:  # retried by someone else meanwhile
+                continue
