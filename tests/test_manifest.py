@@ -33,7 +33,7 @@ def test_slash_commands(manifest: dict[str, Any]) -> None:
 def test_only_the_scopes_the_bot_uses(manifest: dict[str, Any]) -> None:
     scopes = manifest["oauth_config"]["scopes"]["bot"]
     assert set(scopes) == {"commands", "chat:write", "users:read", "users:read.email",
-                           "channels:history", "groups:history", "im:history"}
+                           "channels:history", "groups:history", "im:history", "im:write"}
 
 
 def test_field_limits(manifest: dict[str, Any]) -> None:

@@ -2,6 +2,13 @@
 
 slack_sdk errors are converted here: ``ratelimited`` and connection failures become
 ``ChatUnavailable`` (with Slack's Retry-After), anything else ``ChatError`` with Slack's code.
+
+A ticket message is posted once, even when an attempt is cut off (a crash, or a connection
+reset after Slack stored the message; the web client does not re-send a post by itself, see
+``bot.slack.app.web_client``). Every ticket message, in the channel or in the requester's DM
+(the fallback where the bot cannot post), carries ``_metadata(ticket)``. A later attempt that
+may follow a successful one first pages back through the channel's history, then the DM's,
+to the moment the first attempt started, and adopts the message it finds there.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from typing import Any, TypeVar
 from aiohttp import ClientError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot import messages
@@ -29,6 +37,8 @@ CANNOT_POST_HERE = frozenset({"not_in_channel", "channel_not_found", "is_archive
 RESPONSE_URL_LIFETIME = timedelta(minutes=25)  # Slack honours them for 30 minutes
 POST_EVENT_TYPE = "ticketbot_ticket"
 FIND_POST_SLACK = timedelta(seconds=30)  # clock skew between us and Slack
+HISTORY_PAGE = 200  # messages a conversations.history page (Slack allows 999, advises 200)
+HISTORY_PAGES = 100  # looked through at most (20,000 messages since the attempt), then post
 
 
 class SlackChat:
@@ -74,26 +84,75 @@ class SlackChat:
         return Posted(channel_id=response["channel"], ts=response["ts"])
 
     async def _find_post(self, ticket: Ticket) -> Posted | None:
-        """The message an interrupted attempt may have posted, found by its metadata."""
+        """The message an interrupted attempt may have posted: in the channel, else in the DM."""
+        ts = await self._find_in(ticket, ticket.slack_channel_id)
+        if ts is not None:
+            return Posted(channel_id=ticket.slack_channel_id, ts=ts)
+        dm = await self._dm_with_requester(ticket)
+        if dm is None or dm == ticket.slack_channel_id:
+            return None
+        ts = await self._find_in(ticket, dm)
+        return None if ts is None else Posted(channel_id=dm, ts=ts, in_channel=False)
+
+    async def _find_in(self, ticket: Ticket, channel: str) -> str | None:
+        """The ts of the ticket's message in ``channel``: its history, newest first, paged back
+        to shortly before the first attempt started."""
         since = (ticket.slack_post_started_at or ticket.created_at) - FIND_POST_SLACK
+        cursor: str | None = None
+        for _ in range(HISTORY_PAGES):
+            page = await self._history_page(ticket, channel, f"{since.timestamp():.6f}", cursor)
+            if page is None:
+                return None
+            for message in page.get("messages") or []:
+                if _is_ticket_post(message, ticket):
+                    return str(message["ts"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not page.get("has_more") or not cursor:
+                return None
+        log.warning(
+            "ticket %s: no earlier post among %s messages in %s; posting",
+            ticket.id,
+            HISTORY_PAGE * HISTORY_PAGES,
+            channel,
+        )
+        return None
+
+    async def _history_page(
+        self, ticket: Ticket, channel: str, oldest: str, cursor: str | None
+    ) -> AsyncSlackResponse | None:
+        return await self._unless_refused(
+            ticket,
+            f"look for an earlier post in {channel}",
+            lambda: self._client.conversations_history(
+                channel=channel,
+                oldest=oldest,
+                include_all_metadata=True,
+                limit=HISTORY_PAGE,
+                cursor=cursor,
+            ),
+        )
+
+    async def _dm_with_requester(self, ticket: Ticket) -> str | None:
+        """The id of the bot's DM with the requester (conversations.open; needs im:write)."""
+        response = await self._unless_refused(
+            ticket,
+            f"open the DM with {ticket.requester_id}",
+            lambda: self._client.conversations_open(users=ticket.requester_id),
+        )
+        return None if response is None else str(response["channel"]["id"])
+
+    @staticmethod
+    async def _unless_refused(
+        ticket: Ticket, what: str, request: Callable[[], Awaitable[AsyncSlackResponse]]
+    ) -> AsyncSlackResponse | None:
+        """The response, or None (logged) when Slack refuses; ``ChatUnavailable`` passes."""
         try:
-            response = await _call(
-                lambda: self._client.conversations_history(
-                    channel=ticket.slack_channel_id,
-                    oldest=f"{since.timestamp():.6f}",
-                    include_all_metadata=True,
-                    limit=200,
-                )
-            )
+            return await _call(request)
         except ChatUnavailable:
             raise
         except ChatError as exc:
-            log.info("ticket %s: cannot look for an earlier post (%s)", ticket.id, exc.code)
+            log.info("ticket %s: cannot %s (%s)", ticket.id, what, exc.code)
             return None
-        for message in response.get("messages") or []:
-            if message.get("metadata") == _metadata(ticket):
-                return Posted(channel_id=ticket.slack_channel_id, ts=str(message["ts"]))
-        return None
 
     async def _post_to_requester(self, ticket: Ticket) -> Posted:
         note = messages.NOT_IN_CHANNEL.format(url=ticket.jira_url, key=ticket.jira_key)
@@ -101,7 +160,11 @@ class SlackChat:
         body = [blocks.section(note), *(b for b in message["blocks"] if b["type"] != "actions")]
         response = await _call(
             lambda: self._client.chat_postMessage(
-                channel=ticket.requester_id, text=message["text"], blocks=body, unfurl_links=False
+                channel=ticket.requester_id,
+                text=message["text"],
+                blocks=body,
+                unfurl_links=False,
+                metadata=_metadata(ticket),
             )
         )
         return Posted(channel_id=response["channel"], ts=response["ts"], in_channel=False)
@@ -150,7 +213,16 @@ class SlackChat:
 
 
 def _metadata(ticket: Ticket) -> dict[str, Any]:
+    """The Slack message metadata every ticket message carries (channel post and DM alike)."""
     return {"event_type": POST_EVENT_TYPE, "event_payload": {"ticket_id": ticket.id}}
+
+
+def _is_ticket_post(message: dict[str, Any], ticket: Ticket) -> bool:
+    wanted, found = _metadata(ticket), message.get("metadata") or {}
+    return bool(
+        found.get("event_type") == wanted["event_type"]
+        and found.get("event_payload") == wanted["event_payload"]
+    )
 
 
 def _person(user: dict[str, Any]) -> Person:

@@ -1,4 +1,5 @@
-"""Fault injection for Web API methods: rate limits, errors and latency."""
+"""Fault injection for Web API methods: rate limits, errors, latency, and what can go wrong
+after Slack has carried a call out (a stalled answer, a connection reset)."""
 
 from __future__ import annotations
 
@@ -50,18 +51,37 @@ class Decision:
     error: str | None = None
 
 
+@dataclass
+class Stall:
+    seconds: float
+    budget: _Budget
+
+
+@dataclass
+class AfterEffect:
+    """What happens once a call has been carried out (a message stored): the answer is held
+    for ``stall_s``, then sent, or the connection is cut without one (``reset``)."""
+
+    stall_s: float = 0.0
+    reset: bool = False
+
+
 class FaultPlan:
     """Per-method faults. Method "*" matches every Web API method.
 
     >>> faults.rate_limit("chat.postMessage", times=2, retry_after=1)
     >>> faults.fail("users.info", "internal_error")            # forever
     >>> faults.latency("chat.update", 0.5)
+    >>> faults.reset_after_success("chat.postMessage")          # stored, then no answer
+    >>> faults.stall_after_success("chat.postMessage", 30)      # stored, answered 30 s later
     """
 
     def __init__(self) -> None:
         self._rate_limits: dict[str, list[RateLimit]] = {}
         self._failures: dict[str, list[Failure]] = {}
         self._latency: dict[str, float] = {}
+        self._resets: dict[str, list[_Budget]] = {}
+        self._stalls: dict[str, list[Stall]] = {}
 
     def rate_limit(
         self,
@@ -87,8 +107,21 @@ class FaultPlan:
         """Delay every answer of `method` by `seconds` (0 removes it)."""
         self._latency[method] = seconds
 
+    def reset_after_success(
+        self, method: str, *, times: int | None = 1, duration: float | None = None
+    ) -> None:
+        """Carry `method` out (the message is stored), then cut the connection without an
+        answer, as Slack may: the caller cannot tell whether the call took effect."""
+        self._resets.setdefault(method, []).append(_budget(times, duration))
+
+    def stall_after_success(self, method: str, seconds: float, *, times: int | None = 1) -> None:
+        """Carry `method` out (the message is stored), then hold the answer for `seconds`:
+        time for a test to kill the caller between Slack's effect and the caller hearing of it."""
+        self._stalls.setdefault(method, []).append(Stall(seconds, _budget(times, None)))
+
     def clear(self, method: str | None = None) -> None:
-        for table in (self._rate_limits, self._failures, self._latency):
+        tables = (self._rate_limits, self._failures, self._latency, self._resets, self._stalls)
+        for table in tables:
             if method is None:
                 table.clear()
             else:
@@ -107,3 +140,17 @@ class FaultPlan:
                     decision.error = failure.error
                     return decision
         return decision
+
+    def after_success(self, method: str) -> AfterEffect:
+        """What to do once `method` has been carried out (only successful calls use faults up)."""
+        effect = AfterEffect()
+        for key in (method, "*"):
+            stall = next((s for s in self._stalls.get(key, []) if s.budget.consume()), None)
+            if stall is not None:
+                effect.stall_s = stall.seconds
+                break
+        for key in (method, "*"):
+            if any(budget.consume() for budget in self._resets.get(key, [])):
+                effect.reset = True
+                break
+        return effect

@@ -17,7 +17,7 @@ APP_ID = "A111"
 BOT_ID = "B111"
 BOT_USER_ID = "UBOT"
 
-#: Scopes a bot token has unless the test says otherwise (the minimum issue 5 names).
+#: Scopes a bot token has unless the test says otherwise (those manifest.yml asks for).
 DEFAULT_SCOPES: tuple[str, ...] = (
     "commands",
     "chat:write",
@@ -26,6 +26,7 @@ DEFAULT_SCOPES: tuple[str, ...] = (
     "channels:history",
     "groups:history",
     "im:history",
+    "im:write",
 )
 
 
@@ -161,6 +162,8 @@ class ApiCall:
     status: int
     response: JSON
     at: float = field(default_factory=time.monotonic)
+    #: The call was carried out, then the connection was cut: the caller got no answer.
+    connection_reset: bool = False
 
     @property
     def ok(self) -> bool:
@@ -200,7 +203,7 @@ class StoredMessage:
     user: str
     bot_id: str | None
     thread_ts: str | None = None
-    #: Where it came from: "chat.postMessage", "response_url", "ack".
+    #: Where it came from: "chat.postMessage", "response_url", "ack", "user" (a person).
     source: str = "chat.postMessage"
     reply_count: int = 0
     deleted: bool = False

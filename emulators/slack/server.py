@@ -255,6 +255,17 @@ class SlackEmulator:
         )
         return await self.push_envelope("interactive", payload, accepts_response_payload=True)
 
+    def fill_channel(
+        self, channel: str, count: int, *, user: str = "U2", text: str = "chatter {n}"
+    ) -> list[StoredMessage]:
+        """``count`` messages typed by ``user`` in ``channel`` at once, as in a busy channel
+        (``text`` formatted with ``n``); each gets a newer ts than anything stored before."""
+        where, sender = self._channel(channel), self._user(user)
+        return [
+            self.state.post(where, text.format(n=n), None, source="user", user=sender.id)
+            for n in range(count)
+        ]
+
     async def disconnect(
         self, reason: str = "refresh_requested", connection_id: int | None = None
     ) -> None:

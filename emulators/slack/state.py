@@ -60,6 +60,9 @@ class SlackState:
     trigger_ttl_s: float = 3.0
     response_url_ttl_s: float = 1800.0
     response_url_max_uses: int = 5
+    #: conversations.history's most messages a page (Slack: 999; 15 for commercially
+    #: distributed non-Marketplace apps since 2025).
+    history_page_max: int = 999
     clock: Clock = field(default_factory=Clock)
     ts: TsGenerator = field(default_factory=TsGenerator)
     ids: IdGenerator = field(default_factory=IdGenerator)
@@ -108,10 +111,17 @@ class SlackState:
                 return channel
         raise SlackError("channel_not_found")
 
-    def im_with(self, user_id: str) -> Channel:
+    def existing_im(self, user_id: str) -> Channel | None:
         for channel in self.channels.values():
             if channel.kind == "im" and channel.user == user_id and channel.bot_is_member:
                 return channel
+        return None
+
+    def im_with(self, user_id: str) -> Channel:
+        """The bot's IM with ``user_id``, opened (created) if need be."""
+        existing = self.existing_im(user_id)
+        if existing is not None:
+            return existing
         channel = Channel(self.ids.next("D"), "", "im", bot_is_member=True, user=user_id)
         channel.name = channel.id
         self.channels[channel.id] = channel
@@ -148,14 +158,16 @@ class SlackState:
         *,
         thread_ts: str | None = None,
         source: str = "chat.postMessage",
+        user: str = BOT_USER_ID,
     ) -> StoredMessage:
+        """Store a message by the bot, or by ``user`` (a person typing in Slack)."""
         message = StoredMessage(
             channel=channel.id,
             ts=self.ts.next(),
             text=text[:MAX_MESSAGE_TEXT],
             blocks=blocks,
-            user=BOT_USER_ID,
-            bot_id=BOT_ID,
+            user=user,
+            bot_id=BOT_ID if user == BOT_USER_ID else None,
             thread_ts=thread_ts,
             source=source,
         )

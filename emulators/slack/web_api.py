@@ -11,7 +11,8 @@ from typing import Literal
 from aiohttp import web
 
 from .blocks import MAX_MESSAGE_BLOCKS, validate_blocks, validate_view
-from .faults import FaultPlan
+from .faults import AfterEffect, FaultPlan
+from .history import history_page
 from .model import (
     APP_ID,
     BOT_ID,
@@ -102,6 +103,26 @@ def build_view(view_id: str, view: JSON, previous: str | None) -> JSON:
     }
 
 
+def _cut(request: web.Request) -> web.Response:
+    """Close the connection without an answer (the effect of the call stays)."""
+    if request.transport is not None:
+        request.transport.abort()
+    return web.Response(status=500)  # never sent: the connection is gone
+
+
+def _checked_metadata(args: JSON) -> JSON | None:
+    metadata = args.get("metadata")
+    if metadata is None:
+        return None
+    if not (
+        isinstance(metadata, dict)
+        and isinstance(metadata.get("event_type"), str)
+        and isinstance(metadata.get("event_payload"), dict)
+    ):
+        raise SlackError("invalid_metadata_format")
+    return metadata
+
+
 class WebApi:
     def __init__(
         self,
@@ -147,6 +168,7 @@ class WebApi:
         args.pop("token", None)
         token_kind = self._token_kind(token)
         status, body, headers = 200, {}, {}
+        after = AfterEffect()
         try:
             self._check_token(method, token_kind)
             handler = self.methods.get(method)
@@ -163,11 +185,17 @@ class WebApi:
             else:
                 decode_json_args(args)
                 body = {"ok": True, **handler(args)}
+                after = self.faults.after_success(method)
         except SlackError as error:
             body = error.body()
         if method == "auth.test" and body.get("ok"):
             headers["x-oauth-scopes"] = ",".join(sorted(self.state.scopes))
-        self.state.api_calls.append(ApiCall(method, args, token_kind, status, body))
+        call = ApiCall(method, args, token_kind, status, body, connection_reset=after.reset)
+        self.state.api_calls.append(call)
+        if after.stall_s:
+            await asyncio.sleep(after.stall_s)
+        if after.reset:
+            return _cut(request)
         return web.json_response(body, status=status, headers=headers)
 
     def _token_kind(self, token: str | None) -> TokenKind:
@@ -213,10 +241,10 @@ class WebApi:
         self.state.require_scope("chat:write")
         channel = self.state.postable_channel(args.get("channel"))
         text, blocks = _text_and_blocks(args)
+        metadata = _checked_metadata(args)
         thread_ts = args.get("thread_ts") or None
         message = self.state.post(channel, text, blocks, thread_ts=thread_ts)
-        if isinstance(args.get("metadata"), dict):
-            message.metadata = args["metadata"]
+        message.metadata = metadata
         return {"channel": channel.id, "ts": message.ts, "message": message.to_api()}
 
     def chat_post_ephemeral(self, args: JSON) -> JSON:
@@ -323,32 +351,26 @@ class WebApi:
         users = [u for u in str(args.get("users") or "").split(",") if u]
         if len(users) != 1:
             raise SlackError("not_implemented" if users else "users_list_not_supplied")
-        channel = self.state.im_with(self.state.user(users[0]).id)
-        return {"channel": {"id": channel.id}}
+        user = self.state.user(users[0])
+        if self.state.existing_im(user.id) is not None:
+            already: JSON = {"no_op": True, "already_open": True}
+        else:
+            already = {}
+        return {**already, "channel": {"id": self.state.im_with(user.id).id}}
 
     def conversations_history(self, args: JSON) -> JSON:
-        """Top-level messages newest first; metadata only with include_all_metadata."""
+        """Paged newest first, as Slack pages it (see history.py)."""
         channel = self._readable_channel(args)
-        oldest = float(args.get("oldest") or 0)
-        limit = int(args.get("limit") or 100)
-        with_metadata = str(args.get("include_all_metadata")).lower() in ("1", "true")
-        found = [
-            m
-            for m in reversed(self.state.messages.get(channel.id, []))
-            if m.thread_ts in (None, m.ts) and not m.deleted and float(m.ts) >= oldest
-        ]
-        shown = []
-        for message in found[:limit]:
-            data = message.to_api()
-            if not with_metadata:
-                data.pop("metadata", None)
-            shown.append(data)
-        return {"messages": shown, "has_more": len(found) > limit}
+        messages = self.state.messages.get(channel.id, [])
+        return history_page(messages, args, self.state.history_page_max)
 
     def _readable_channel(self, args: JSON) -> Channel:
+        """A bot token reads only conversations the bot is a member of."""
         channel = self.state.visible_channel(args.get("channel"))
         scope = {"public": "channels:history", "private": "groups:history", "im": "im:history"}
         self.state.require_scope(scope[channel.kind])
+        if not channel.bot_is_member:
+            raise SlackError("not_in_channel")
         return channel
 
     def conversations_replies(self, args: JSON) -> JSON:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -21,6 +22,7 @@ APP_TOKEN = "xapp-emulator-test"
 TIMEOUT = 10.0
 
 Body = dict[str, Any]
+METADATA: Body = {"event_type": "ticketbot_ticket", "event_payload": {"ticket_id": 7}}
 
 
 def approval_blocks(ticket: str = "T-1") -> list[Body]:
@@ -366,6 +368,176 @@ async def test_users_info(client: AsyncWebClient) -> None:
     with pytest.raises(SlackApiError) as raised:
         await client.users_info(user="U404")
     assert raised.value.response["error"] == "user_not_found"
+
+
+# -- connection resets and stalls after the call took effect -------------------
+
+
+async def test_reset_after_storing_makes_the_sdks_default_retry_post_twice(
+    client: AsyncWebClient, slack: SlackEmulator
+) -> None:
+    """slack_sdk's default handler re-sends after a reset: one call, two messages."""
+    slack.faults.reset_after_success("chat.postMessage", times=1)
+    response = await client.chat_postMessage(channel="C1", text="once")
+    assert [m.text for m in slack.messages("C1")] == ["once", "once"]
+    assert response["ts"] == slack.messages("C1")[1].ts
+    calls = slack.api_calls("chat.postMessage")
+    assert [c.connection_reset for c in calls] == [True, False]
+
+
+async def test_reset_after_storing_without_retry_raises_and_keeps_the_message(
+    slack: SlackEmulator,
+) -> None:
+    client = AsyncWebClient(token=BOT_TOKEN, base_url=slack.api_url, retry_handlers=[])
+    slack.faults.reset_after_success("chat.postMessage", times=1)
+    with pytest.raises(aiohttp.ClientError):
+        await client.chat_postMessage(channel="C1", text="once", metadata=METADATA)
+    assert [(m.text, m.metadata) for m in slack.messages("C1")] == [("once", METADATA)]
+    await client.chat_postMessage(channel="C1", text="twice")  # the fault was used up
+    assert len(slack.messages("C1")) == 2
+
+
+async def test_failed_calls_do_not_use_up_an_after_success_fault(
+    client: AsyncWebClient, slack: SlackEmulator
+) -> None:
+    slack.faults.reset_after_success("chat.postMessage", times=1)
+    with pytest.raises(SlackApiError):
+        await client.chat_postMessage(channel="G1", text="nowhere")
+    slack.faults.clear("chat.postMessage")
+    await client.chat_postMessage(channel="C1", text="answered")
+    assert not any(c.connection_reset for c in slack.api_calls("chat.postMessage"))
+
+
+async def test_stall_after_storing_holds_the_answer(
+    client: AsyncWebClient, slack: SlackEmulator
+) -> None:
+    slack.faults.stall_after_success("chat.postMessage", 30, times=1)
+    pending = asyncio.create_task(client.chat_postMessage(channel="C1", text="stored"))
+    try:
+        stored = await slack.wait_for(lambda: slack.messages("C1"), TIMEOUT)
+        assert [m.text for m in stored] == ["stored"]
+        assert not pending.done()  # the caller has not heard back: a crash now loses the ts
+    finally:
+        pending.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await pending
+
+
+# -- conversations.history and conversations.open -------------------------------
+
+
+async def history(client: AsyncWebClient, channel: str = "C1", **args: Any) -> list[Body]:
+    """Every page, following next_cursor while has_more says so."""
+    pages: list[Body] = []
+    cursor = None
+    while True:
+        page = await client.conversations_history(channel=channel, cursor=cursor, **args)
+        pages.append(page.data)  # type: ignore[arg-type]
+        if not page["has_more"]:
+            assert "response_metadata" not in page.data
+            return pages
+        cursor = page["response_metadata"]["next_cursor"]
+        assert cursor
+
+
+async def test_history_pages_newest_first_through_a_busy_channel(
+    client: AsyncWebClient, slack: SlackEmulator
+) -> None:
+    mine = await client.chat_postMessage(channel="C1", text="ticket", metadata=METADATA)
+    chatter = slack.fill_channel("C1", 250)
+    assert all(m.user == "U2" and m.bot_id is None for m in chatter)
+
+    pages = await history(client, limit=100, include_all_metadata=True)
+    assert [len(p["messages"]) for p in pages] == [100, 100, 51]
+    seen = [m["ts"] for p in pages for m in p["messages"]]
+    assert seen == [m.ts for m in reversed(slack.messages("C1"))]  # newest first, no gaps
+    assert pages[-1]["messages"][-1]["metadata"] == METADATA
+    assert pages[-1]["messages"][-1]["ts"] == mine["ts"]
+
+
+async def test_history_limit_default_cap_and_marketplace_cap(
+    client: AsyncWebClient, slack: SlackEmulator
+) -> None:
+    slack.fill_channel("C1", 1000)
+    assert len((await client.conversations_history(channel="C1"))["messages"]) == 100
+    assert len((await client.conversations_history(channel="C1", limit=5000))["messages"]) == 999
+    slack.state.history_page_max = 15  # a non-Marketplace app since 2025
+    assert len((await client.conversations_history(channel="C1", limit=200))["messages"]) == 15
+
+
+async def test_history_oldest_and_latest_are_exclusive_unless_inclusive(
+    client: AsyncWebClient, slack: SlackEmulator
+) -> None:
+    ts = [m.ts for m in slack.fill_channel("C1", 5)]
+    page = await client.conversations_history(channel="C1", oldest=ts[1], latest=ts[3])
+    assert [m["ts"] for m in page["messages"]] == [ts[2]]
+    page = await client.conversations_history(
+        channel="C1", oldest=ts[1], latest=ts[3], inclusive=True
+    )
+    assert [m["ts"] for m in page["messages"]] == [ts[3], ts[2], ts[1]]
+
+    pages = await history(client, oldest=ts[0], limit=2)  # paging keeps the oldest bound
+    assert [[m["ts"] for m in p["messages"]] for p in pages] == [[ts[4], ts[3]], [ts[2], ts[1]]]
+
+
+async def test_history_leaves_out_thread_replies_and_metadata_unless_asked(
+    client: AsyncWebClient, slack: SlackEmulator
+) -> None:
+    parent = await client.chat_postMessage(channel="C1", text="parent", metadata=METADATA)
+    await client.chat_postMessage(channel="C1", text="reply", thread_ts=parent["ts"])
+    plain = (await client.conversations_history(channel="C1"))["messages"]
+    assert [m["text"] for m in plain] == ["parent"] and "metadata" not in plain[0]
+    full = (await client.conversations_history(channel="C1", include_all_metadata=True))
+    assert full["messages"][0]["metadata"] == METADATA
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        ({"channel": "C1", "cursor": "bm9wZQ=="}, "invalid_cursor"),
+        ({"channel": "C1", "cursor": "!!"}, "invalid_cursor"),
+        ({"channel": "C1", "oldest": "yesterday"}, "invalid_ts_oldest"),
+        ({"channel": "C1", "latest": "soon"}, "invalid_ts_latest"),
+        ({"channel": "C2"}, "not_in_channel"),  # public, the bot is not a member
+        ({"channel": "G1"}, "channel_not_found"),
+        ({"channel": "D2"}, "channel_not_found"),
+    ],
+)
+async def test_history_errors(client: AsyncWebClient, args: Body, error: str) -> None:
+    with pytest.raises(SlackApiError) as raised:
+        await client.conversations_history(**args)
+    assert raised.value.response["error"] == error
+
+
+async def test_malformed_metadata_is_refused(client: AsyncWebClient, slack: SlackEmulator) -> None:
+    with pytest.raises(SlackApiError) as raised:
+        await client.chat_postMessage(channel="C1", text="x", metadata={"ticket_id": 7})
+    assert raised.value.response["error"] == "invalid_metadata_format"
+    assert slack.messages("C1") == []
+
+
+async def test_conversations_open_gives_the_im_that_posts_to_a_user_land_in(
+    client: AsyncWebClient, slack: SlackEmulator
+) -> None:
+    existing = await client.conversations_open(users="U1")
+    assert existing["channel"]["id"] == "D1" and existing["already_open"] is True
+    new = await client.conversations_open(users="U3")
+    assert "already_open" not in new.data and new["channel"]["id"].startswith("D")
+    posted = await client.chat_postMessage(channel="U3", text="hello", metadata=METADATA)
+    assert posted["channel"] == new["channel"]["id"]
+    found = await client.conversations_history(
+        channel=new["channel"]["id"], include_all_metadata=True
+    )
+    assert [m["metadata"] for m in found["messages"]] == [METADATA]
+
+
+async def test_conversations_open_needs_im_write() -> None:
+    scopes = ["chat:write", "im:history"]
+    async with SlackEmulator(bot_token=BOT_TOKEN, app_token=APP_TOKEN, scopes=scopes) as slack:
+        client = AsyncWebClient(token=BOT_TOKEN, base_url=slack.api_url)
+        with pytest.raises(SlackApiError) as raised:
+            await client.conversations_open(users="U1")
+    assert raised.value.response["error"] == "missing_scope"
 
 
 # -- views and triggers --------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from aiohttp import ClientError
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -73,8 +74,10 @@ async def _open_modal(client: AsyncWebClient, command: dict[str, Any]) -> None:
         await client.views_open(
             trigger_id=command["trigger_id"], view=blocks.ticket_modal(command["channel_id"])
         )
-    except SlackApiError as exc:
-        log.warning("views.open failed for %s: %s", command["user_id"], exc.response.get("error"))
+    except (SlackApiError, ClientError, TimeoutError) as exc:
+        # A dropped connection is not re-sent (bot.slack.app): the form may be open or not.
+        reason = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
+        log.warning("views.open failed for %s: %s", command["user_id"], reason)
         await client.chat_postEphemeral(
             channel=command["channel_id"], user=command["user_id"], text=messages.MODAL_OPEN_FAILED
         )

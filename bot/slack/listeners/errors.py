@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from aiohttp import ClientError
 from slack_bolt.async_app import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -41,7 +42,7 @@ async def handle_error(
             await client.chat_postEphemeral(
                 channel=channel_id, user=user_id, text=messages.UNEXPECTED
             )
-    except (SlackApiError, OSError) as exc:
+    except (SlackApiError, ClientError, OSError) as exc:
         log.warning("could not tell %s about the error: %s", user_id or "-", type(exc).__name__)
 
 
