@@ -8,6 +8,7 @@ in the background once the bot runs.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -57,10 +58,17 @@ class Services:
         self.classifier.start()
         self.worker.start()
 
-    async def aclose(self) -> None:
-        """Let in-flight work reach a saved state, then close every connection."""
-        await self.slack.background.drain(self.settings.pipeline.shutdown_grace_s)
-        await self.worker.stop()
+    async def aclose(self, deadline: float | None = None) -> None:
+        """Let in-flight work reach a saved state, then close every connection.
+
+        ``deadline`` (the event loop's clock, set once when the shutdown starts; default
+        ``pipeline.shutdown_grace_s`` from now) is shared: the listeners' background tasks and
+        the worker's tickets are waited for until then, not each for a grace of its own.
+        """
+        if deadline is None:
+            deadline = asyncio.get_running_loop().time() + self.settings.pipeline.shutdown_grace_s
+        await self.slack.background.drain(deadline=deadline)
+        await self.worker.stop(deadline)
         await self.classifier.aclose()
         await self.tracker.aclose()
         await self.engine.dispose()

@@ -175,7 +175,7 @@ class PipelineSettings(_Section):
     retry_max_s: float = Field(default=300.0, gt=0)
     resume_interval_s: float = Field(default=15.0, gt=0)
     concurrency: int = Field(default=8, ge=1)
-    shutdown_grace_s: float = Field(default=20.0, ge=0)
+    shutdown_grace_s: float = Field(default=20.0, ge=0)  # signal to exit, all drains included
     lease_ttl_s: float = Field(default=30.0, gt=0)
 
 

@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 CONNECT_TIMEOUT_S = 60.0
-STOP_TIMEOUT_S = 20.0
+STOP_TIMEOUT_S = 25.0  # the bot's own shutdown ends within pipeline.shutdown_grace_s (20 s)
 DEFAULT_APPROVERS = ("U2",)
 
 

@@ -30,8 +30,15 @@ class BackgroundTasks:
         except Exception:
             log.exception("background task %s failed", name)
 
-    async def drain(self, grace_s: float) -> None:
-        if self._tasks:
-            _, pending = await asyncio.wait(set(self._tasks), timeout=grace_s)
-            for task in pending:
-                task.cancel()
+    async def drain(self, *, deadline: float) -> None:
+        """Wait for the running tasks until ``deadline`` (the event loop's clock), then cancel
+        the rest and let them unwind."""
+        if not self._tasks:
+            return
+        wait_s = max(0.0, deadline - asyncio.get_running_loop().time())
+        _, pending = await asyncio.wait(set(self._tasks), timeout=wait_s)
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending)
+            log.warning("%s background task(s) cut short by the shutdown", len(pending))

@@ -84,8 +84,13 @@ class TicketWorker:
                 log.exception("could not look for unfinished tickets")
             await asyncio.sleep(self._settings.resume_interval_s)
 
-    async def stop(self) -> None:
-        """Stop taking work; give in-flight tickets the grace period to reach a saved state."""
+    async def stop(self, deadline: float | None = None) -> None:
+        """Stop taking work; in-flight tickets get until ``deadline`` (the event loop's clock;
+        default ``pipeline.shutdown_grace_s`` from now) to reach a saved state, then are
+        cancelled (each resumes from its last saved step at the next start)."""
+        loop = asyncio.get_running_loop()
+        if deadline is None:
+            deadline = loop.time() + self._settings.shutdown_grace_s
         self._accepting = False
         if self._resumer is not None:
             self._resumer.cancel()
@@ -94,10 +99,9 @@ class TicketWorker:
         pending = list(self._in_flight.values())
         if not pending:
             return
-        log.info(
-            "waiting up to %ss for %s ticket(s)", self._settings.shutdown_grace_s, len(pending)
-        )
-        _, unfinished = await asyncio.wait(pending, timeout=self._settings.shutdown_grace_s)
+        wait_s = max(0.0, deadline - loop.time())
+        log.info("waiting up to %.1fs for %s ticket(s)", wait_s, len(pending))
+        _, unfinished = await asyncio.wait(pending, timeout=wait_s)
         for task in unfinished:
             task.cancel()
         if unfinished:

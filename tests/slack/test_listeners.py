@@ -115,7 +115,7 @@ class Harness:
         raise AssertionError("the ticket message was never posted")
 
     async def response_texts(self) -> list[str]:
-        await self.services.background.drain(5)
+        await self.services.background.drain(deadline=asyncio.get_running_loop().time() + 5)
         return [str(post.body.get("text")) for post in self.slack.response_url_posts]
 
 
@@ -142,7 +142,7 @@ async def harness(engine: AsyncEngine) -> AsyncIterator[Harness]:
             background=BackgroundTasks(),
         )
         yield Harness(create_app(client, services), slack, tickets, tracker, services, worker)
-        await services.background.drain(5)
+        await services.background.drain(deadline=asyncio.get_running_loop().time() + 5)
         await worker.stop()
 
 
@@ -201,7 +201,7 @@ async def test_an_approver_decides_and_the_message_shows_it(harness: Harness) ->
     await harness.dispatch(harness.command("/ticket", "Need a new laptop"))
     message = await harness.posted()
     await harness.dispatch(harness.click(message, blocks.APPROVE_ACTION, user="U2"))
-    await harness.services.background.drain(5)
+    await harness.services.background.drain(deadline=asyncio.get_running_loop().time() + 5)
     [ticket] = await harness.tickets.listing()
     assert (ticket.state, ticket.decided_by) == (TicketState.APPROVED, "U2")
     updated = harness.slack.message("C1", message.ts)
