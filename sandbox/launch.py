@@ -10,12 +10,10 @@ import asyncio
 import os
 import sys
 from collections.abc import Mapping
-from pathlib import Path
 
 from dotenv import dotenv_values
 
 from bot.settings_loader import data_dir
-
 from sandbox import wording
 
 TOKENS = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
