@@ -83,7 +83,8 @@ async def build_services(settings: Settings) -> Services:
         await engine.dispose()
         raise
     sessions = session_factory(engine)
-    tickets, examples, leases = TicketLog(sessions), ExampleStore(sessions), Leases(sessions)
+    tickets, examples = TicketLog(sessions), ExampleStore(sessions)
+    leases = Leases(sessions, tickets.clock)  # one reading of the database's clock for both
     identity = await InstallationStore(sessions).identity()
     filing = Filing(identity, timedelta(seconds=settings.jira.search_lag_s))
     classifier = MemoryClassifier(build_chain(settings.classifier), examples)
@@ -93,7 +94,7 @@ async def build_services(settings: Settings) -> Services:
     pipeline = TicketPipeline(
         tickets, leases, classifier, tracker, filing, chat, settings.pipeline
     )
-    worker = TicketWorker(pipeline, tickets, leases, settings.pipeline)
+    worker = TicketWorker(pipeline, tickets, settings.pipeline)
     slack = SlackServices(
         intake=Intake(tickets, worker, settings.pipeline.concurrency),
         status=StatusLookup(tickets, tracker),

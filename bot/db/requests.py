@@ -1,16 +1,72 @@
-"""Insert new requests once each: ``INSERT … ON CONFLICT (dedupe_key) DO NOTHING``."""
+"""Record new requests once each: ``INSERT … ON CONFLICT (dedupe_key) DO NOTHING``."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
+from sqlalchemy import insert, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import ReturningInsert
 
-from bot.db.models import Ticket, utcnow
+from bot.db.models import Ticket, TicketEvent, utcnow
+from bot.db.ticket_reads import TicketReads
 from bot.tickets import NewRequest, TicketState
+
+log = logging.getLogger(__name__)
+
+
+class RequestLog(TicketReads):
+    """The ticket log's intake: each Slack request becomes one ``received`` ticket."""
+
+    async def record_request(self, request: NewRequest) -> tuple[Ticket, bool]:
+        """Record the request once; ``(ticket, created)``; a redelivery gets the first row."""
+        [result] = await self.record_requests([request])
+        return result
+
+    async def record_requests(self, requests: Sequence[NewRequest]) -> list[tuple[Ticket, bool]]:
+        """Record many requests in one transaction (group commit), each at most once.
+
+        Returns ``(ticket, created)`` per request, in order. A dedupe key already in the log,
+        or repeated within ``requests``, gets the first row and ``created=False``.
+        """
+        fresh = list({r.dedupe_key: r for r in reversed(requests)}.values())[::-1]
+        async with self._write("record requests") as session:
+            created = await insert_new(session, fresh)
+            events = [
+                {
+                    "ticket_id": created[r.dedupe_key],
+                    "actor": r.requester_id,
+                    "event": "received",
+                    "details": {"source": r.source.value},
+                    "created_at": utcnow(),
+                }
+                for r in fresh
+                if r.dedupe_key in created
+            ]
+            if events:
+                await session.execute(insert(TicketEvent), events)
+            keys = [r.dedupe_key for r in fresh]
+            rows = await session.execute(select(Ticket).where(Ticket.dedupe_key.in_(keys)))
+            by_key = {t.dedupe_key: t for t in rows.scalars()}
+        results, seen = [], set()
+        for request in requests:
+            key = request.dedupe_key
+            is_new = key in created and key not in seen
+            seen.add(key)
+            results.append((by_key[key], is_new))
+            if is_new:
+                log.info(
+                    "ticket %s received from %s in %s",
+                    created[key],
+                    request.requester_id,
+                    request.channel_id,
+                )
+            else:
+                log.info("duplicate request %s ignored; ticket %s", key, by_key[key].id)
+        return results
 
 
 async def insert_new(session: AsyncSession, requests: Sequence[NewRequest]) -> dict[str, int]:

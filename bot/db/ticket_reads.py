@@ -6,13 +6,22 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db.models import Ticket, TicketEvent, utcnow
+from bot.db.clock import DatabaseClock
+from bot.db.models import Ticket, TicketEvent
 from bot.db.store import Store
 from bot.tickets import ACTIVE_STATES, TicketState
 
 
 class TicketReads(Store):
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], clock: DatabaseClock | None = None
+    ) -> None:
+        super().__init__(sessions)
+        #: The database's time: retry times and leases are compared against it.
+        self.clock = clock or DatabaseClock(sessions)
+
     async def get(self, ticket_id: int) -> Ticket | None:
         async with self._read("read a ticket") as session:
             return await session.get(Ticket, ticket_id)
@@ -51,14 +60,12 @@ class TicketReads(Store):
 
     async def unfinished(self, now: datetime | None = None, limit: int = 100) -> Sequence[Ticket]:
         """Tickets left mid-way (received, classified, filed) whose retry time has come."""
-        now = now or utcnow()
+        now = now or await self.clock.now()
         statement = (
             select(Ticket)
-            .where(
-                Ticket.state.in_(ACTIVE_STATES)
-            )
+            .where(Ticket.state.in_(ACTIVE_STATES))
             .where((Ticket.next_attempt_at.is_(None)) | (Ticket.next_attempt_at <= now))
-            .where((Ticket.lease_owner.is_(None)) | (Ticket.lease_expires_at < now))
+            .where((Ticket.lease_owner.is_(None)) | (Ticket.lease_expires_at <= now))
             .order_by(Ticket.id)
             .limit(limit)
         )

@@ -2,26 +2,27 @@
 
 State changes are compare-and-set (``UPDATE … WHERE state IN (…)``) so two workers, or a
 worker and a redelivered request, can never both move the same ticket. Each pipeline step has
-its own typed method (``mark_classified``, ``mark_filed``, ``mark_posted``); leases live in
-``bot.db.leases``.
+its own typed method (``mark_classified``, ``mark_filed``, ``mark_posted``); those, and every
+other write the pipeline makes (``mark_started``, ``record_failure``), also require the
+caller's current lease (``owner``; leases live in ``bot.db.leases``), else ``LeaseLost``.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import update
 
+from bot.db.leases import held, refusal
 from bot.db.models import Ticket, TicketEvent, utcnow
-from bot.db.requests import insert_new
-from bot.db.ticket_reads import TicketReads
-from bot.errors import StaleState, StorageError
+from bot.db.requests import RequestLog
+from bot.errors import StorageError
 from bot.labels import Label
-from bot.tickets import BOT_ACTOR, Decision, NewRequest, TicketState
+from bot.tickets import ACTIVE_STATES, BOT_ACTOR, Decision, TicketState
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,10 @@ Step = Literal["jira_create", "slack_post"]
 STARTED_COLUMNS: dict[Step, str] = {
     "jira_create": "jira_create_started_at",
     "slack_post": "slack_post_started_at",
+}
+STEP_STATES: dict[Step, TicketState] = {
+    "jira_create": TicketState.CLASSIFIED,
+    "slack_post": TicketState.FILED,
 }
 
 
@@ -52,57 +57,11 @@ class ClassifiedAs:
     model_probabilities: Mapping[Label, float] | None = None
 
 
-class TicketLog(TicketReads):
-    """The ticket log's writes; its queries are in ``TicketReads``."""
+class TicketLog(RequestLog):
+    """The ticket log's writes; recording requests is in ``RequestLog``, queries in
+    ``TicketReads``."""
 
-    async def record_request(self, request: NewRequest) -> tuple[Ticket, bool]:
-        """Record the request once; ``(ticket, created)``; a redelivery gets the first row."""
-        [result] = await self.record_requests([request])
-        return result
-
-    async def record_requests(self, requests: Sequence[NewRequest]) -> list[tuple[Ticket, bool]]:
-        """Record many requests in one transaction (group commit), each at most once.
-
-        Returns ``(ticket, created)`` per request, in order. A dedupe key already in the log,
-        or repeated within ``requests``, gets the first row and ``created=False``.
-        """
-        fresh = list({r.dedupe_key: r for r in reversed(requests)}.values())[::-1]
-        async with self._write("record requests") as session:
-            created = await insert_new(session, fresh)
-            events = [
-                {
-                    "ticket_id": created[r.dedupe_key],
-                    "actor": r.requester_id,
-                    "event": "received",
-                    "details": {"source": r.source.value},
-                    "created_at": utcnow(),
-                }
-                for r in fresh
-                if r.dedupe_key in created
-            ]
-            if events:
-                await session.execute(insert(TicketEvent), events)
-            keys = [r.dedupe_key for r in fresh]
-            rows = await session.execute(select(Ticket).where(Ticket.dedupe_key.in_(keys)))
-            by_key = {t.dedupe_key: t for t in rows.scalars()}
-        results, seen = [], set()
-        for request in requests:
-            key = request.dedupe_key
-            is_new = key in created and key not in seen
-            seen.add(key)
-            results.append((by_key[key], is_new))
-            if is_new:
-                log.info(
-                    "ticket %s received from %s in %s",
-                    created[key],
-                    request.requester_id,
-                    request.channel_id,
-                )
-            else:
-                log.info("duplicate request %s ignored; ticket %s", key, by_key[key].id)
-        return results
-
-    async def mark_classified(self, ticket_id: int, found: ClassifiedAs) -> Ticket:
+    async def mark_classified(self, ticket_id: int, found: ClassifiedAs, *, owner: str) -> Ticket:
         details: dict[str, Any] = {
             "label": found.label,
             "confidence": round(found.confidence, 4),
@@ -119,20 +78,28 @@ class TicketLog(TicketReads):
             "model_probabilities": found.model_probabilities,
         }
         return await self._move(
-            ticket_id, {TicketState.RECEIVED}, TicketState.CLASSIFIED, values, details=details
+            ticket_id,
+            {TicketState.RECEIVED},
+            TicketState.CLASSIFIED,
+            values,
+            details=details,
+            owner=owner,
         )
 
-    async def mark_filed(self, ticket_id: int, *, key: str, url: str, issue_type: str) -> Ticket:
+    async def mark_filed(
+        self, ticket_id: int, *, key: str, url: str, issue_type: str, owner: str
+    ) -> Ticket:
         return await self._move(
             ticket_id,
             {TicketState.CLASSIFIED},
             TicketState.FILED,
             {"jira_key": key, "jira_url": url},
             details={"key": key, "issue_type": issue_type},
+            owner=owner,
         )
 
     async def mark_posted(
-        self, ticket_id: int, *, channel_id: str, ts: str, in_channel: bool
+        self, ticket_id: int, *, channel_id: str, ts: str, in_channel: bool, owner: str
     ) -> Ticket:
         return await self._move(
             ticket_id,
@@ -140,6 +107,7 @@ class TicketLog(TicketReads):
             TicketState.POSTED,
             {"message_channel_id": channel_id, "message_ts": ts},
             details={"channel": channel_id, "ts": ts, "in_channel": in_channel},
+            owner=owner,
         )
 
     async def relabel(self, ticket: Ticket, label: str, by: str) -> Ticket:
@@ -186,36 +154,34 @@ class TicketLog(TicketReads):
         event: str | None = None,
         actor: str = BOT_ACTOR,
         details: dict[str, Any] | None = None,
+        owner: str | None = None,
     ) -> Ticket:
         """Move the ticket to ``to`` if it is in one of ``expected``; else raise StaleState."""
-        statement = (
-            update(Ticket)
-            .where(Ticket.id == ticket_id, Ticket.state.in_(list(expected)))
-            .values(state=to, updated_at=utcnow(), next_attempt_at=None, **values)
-            .returning(Ticket)
+        ticket = await self._update(
+            ticket_id,
+            expected,
+            {"state": to, "updated_at": utcnow(), "next_attempt_at": None, **values},
+            lambda _: _event(ticket_id, actor, event or to.value, details or {}),
+            owner=owner,
         )
-        async with self._write(f"move ticket {ticket_id} to {to.value}") as session:
-            ticket = (await session.execute(statement)).scalar_one_or_none()
-            if ticket is None:
-                raise StaleState(f"ticket {ticket_id} is not in {sorted(expected)}")
-            session.add(_event(ticket_id, actor, event or to.value, details or {}))
         log.info("ticket %s is now %s", ticket_id, to.value)
         return ticket
 
-    async def mark_started(self, ticket_id: int, step: Step) -> None:
+    async def mark_started(self, ticket_id: int, step: Step, *, owner: str) -> None:
         """Note that a non-idempotent call is about to be sent: a later attempt must look first."""
-        statement = (
-            update(Ticket)
-            .where(Ticket.id == ticket_id)
-            .values({STARTED_COLUMNS[step]: utcnow(), "updated_at": utcnow()})
-        )
-        async with self._write(f"note the start of {step}") as session:
-            await session.execute(statement)
+        started = {STARTED_COLUMNS[step]: await self.clock.now(), "updated_at": utcnow()}
+        await self._update(ticket_id, {STEP_STATES[step]}, started, None, owner=owner)
 
     async def record_failure(
-        self, ticket_id: int, error: str, *, retry_at: datetime | None, give_up: bool = False
+        self,
+        ticket_id: int,
+        error: str,
+        *,
+        retry_at: datetime | None,
+        owner: str,
+        give_up: bool = False,
     ) -> Ticket:
-        """Count a failed attempt; ``give_up`` moves the ticket to ``failed``."""
+        """Count a failed attempt of ``owner``'s lease; ``give_up`` moves it to ``failed``."""
         values: dict[str, Any] = {
             "attempts": Ticket.attempts + 1,
             "last_error": error[:2000],
@@ -224,13 +190,41 @@ class TicketLog(TicketReads):
         }
         if give_up:
             values["state"] = TicketState.FAILED
-        statement = update(Ticket).where(Ticket.id == ticket_id).values(**values).returning(Ticket)
-        async with self._write(f"record a failure of ticket {ticket_id}") as session:
-            ticket = (await session.execute(statement)).scalar_one()
-            event = "failed" if give_up else "attempt_failed"
+
+        def failed(ticket: Ticket) -> TicketEvent:
             details = {"error": error[:500], "attempts": ticket.attempts}
-            session.add(_event(ticket_id, BOT_ACTOR, event, details))
+            return _event(ticket_id, BOT_ACTOR, "failed" if give_up else "attempt_failed", details)
+
+        ticket = await self._update(ticket_id, ACTIVE_STATES, values, failed, owner=owner)
         log.warning("ticket %s attempt %s failed: %s", ticket_id, ticket.attempts, error)
+        return ticket
+
+    async def _update(
+        self,
+        ticket_id: int,
+        expected: Collection[TicketState],
+        values: dict[str, Any],
+        event: Callable[[Ticket], TicketEvent] | None,
+        *,
+        owner: str | None,
+    ) -> Ticket:
+        """Compare-and-set: update the ticket (and add ``event(ticket)``) if its state is one of
+        ``expected`` and, given an ``owner``, ``owner`` holds its lease; else raise StaleState,
+        or LeaseLost when the lease is why."""
+        now = await self.clock.now()
+        statement = (
+            update(Ticket)
+            .where(Ticket.id == ticket_id, Ticket.state.in_(list(expected)), *held(owner, now))
+            .values(**values)
+            .returning(Ticket)
+        )
+        async with self._write(f"update ticket {ticket_id}") as session:
+            ticket = (await session.execute(statement)).scalar_one_or_none()
+            if ticket is None:
+                stale = f"ticket {ticket_id} is not in {sorted(expected)}"
+                raise await refusal(session, ticket_id, owner, now, stale)
+            if event is not None:
+                session.add(event(ticket))
         return ticket
 
     async def decide(self, ticket_id: int, decision: Decision, by: str) -> DecisionOutcome:

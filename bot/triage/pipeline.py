@@ -37,10 +37,17 @@ import random
 from datetime import timedelta
 
 from bot import messages
-from bot.db.leases import Leases, new_owner
-from bot.db.models import Ticket, utcnow
+from bot.db.leases import HeldLease, Leases, new_owner
+from bot.db.models import Ticket
 from bot.db.tickets import ClassifiedAs, Step, TicketLog
-from bot.errors import StaleState, TicketbotError, TrackerConfigError, TrackerError, TransientError
+from bot.errors import (
+    LeaseLost,
+    StaleState,
+    TicketbotError,
+    TrackerConfigError,
+    TrackerError,
+    TransientError,
+)
 from bot.labels import parse_label
 from bot.settings import PipelineSettings
 from bot.tickets import ACTIVE_STATES, TicketState
@@ -69,19 +76,27 @@ class TicketPipeline:
         self._filing = filing
         self._chat = chat
         self._settings = settings
+        self._lease_ttl = timedelta(seconds=settings.lease_ttl_s)
+        self._held: dict[int, HeldLease] = {}
 
     async def run(self, ticket_id: int) -> Ticket | None:
         """Advance the ticket as far as it will go now; return it as it stands.
 
-        Returns None without doing anything while another worker holds the ticket's lease.
+        Works under the ticket's lease, renewed by a heartbeat. Returns None without doing
+        anything while another worker holds the lease, and None when this worker loses it
+        mid-way: the step is cancelled and nothing is recorded; the new holder carries on.
         """
-        if not await self._leases.claim(ticket_id, self.owner):
-            log.info("ticket %s is being processed elsewhere", ticket_id)
-            return None
-        try:
-            return await self._advance(ticket_id)
-        finally:
-            await self._leases.release(ticket_id, self.owner)
+        async with self._leases.hold(ticket_id, self.owner, self._lease_ttl) as lease:
+            if lease is None:
+                log.info("ticket %s is being processed elsewhere", ticket_id)
+                return None
+            self._held[ticket_id] = lease
+            try:
+                return await self._advance(ticket_id)
+            finally:
+                del self._held[ticket_id]
+        log.warning("ticket %s: stopped mid-step, its lease was lost", ticket_id)
+        return None
 
     async def _advance(self, ticket_id: int) -> Ticket | None:
         ticket = await self._tickets.get(ticket_id)
@@ -89,18 +104,26 @@ class TicketPipeline:
             log.error("ticket %s does not exist", ticket_id)
             return None
         try:
-            while ticket.state in ACTIVE_STATES:
-                ticket = await self._step(ticket)
-                await self._leases.claim(ticket_id, self.owner)
+            return await self._steps(ticket)
+        except LeaseLost as exc:
+            log.warning("ticket %s: %s; nothing recorded, the holder carries on", ticket_id, exc)
         except StaleState:
             log.info("ticket %s was moved by another worker", ticket_id)
-            return await self._tickets.get(ticket_id)
+        return await self._tickets.get(ticket_id)
+
+    async def _steps(self, ticket: Ticket) -> Ticket:
+        """Every write below is compare-and-set on the state and this worker's lease."""
+        try:
+            while ticket.state in ACTIVE_STATES:
+                ticket = await self._step(ticket)
+        except StaleState:
+            raise
         except TransientError as exc:
             return await self._retry_later(ticket, exc)
         except TicketbotError as exc:
             return await self._give_up(ticket, exc)
         except Exception as exc:
-            log.exception("ticket %s: unexpected error in state %s", ticket_id, ticket.state)
+            log.exception("ticket %s: unexpected error in state %s", ticket.id, ticket.state)
             return await self._retry_later(ticket, exc)
         return ticket
 
@@ -124,7 +147,7 @@ class TicketPipeline:
         log.info("ticket %s classified %s (%.2f) by %s", ticket.id, label, confidence, backend)
         duplicate = await self._possible_duplicate(ticket)
         found = ClassifiedAs(label, confidence, backend, triage, duplicate, evidence)
-        return await self._tickets.mark_classified(ticket.id, found)
+        return await self._tickets.mark_classified(ticket.id, found, owner=self.owner)
 
     async def _file(self, ticket: Ticket) -> Ticket:
         new = self._filing.new_issue(ticket, await self._requester(ticket))
@@ -133,17 +156,21 @@ class TicketPipeline:
         if started is not None:
             ref = await self._filing.earlier_issue(self._tracker, new, started)
         if ref is None:
-            await self._tickets.mark_started(ticket.id, "jira_create")
+            await self._guard(ticket.id, "jira_create")
             ref = await self._tracker.create_issue(new)
         return await self._tickets.mark_filed(
-            ticket.id, key=ref.key, url=ref.url, issue_type=ref.issue_type
+            ticket.id, key=ref.key, url=ref.url, issue_type=ref.issue_type, owner=self.owner
         )
 
     async def _post(self, ticket: Ticket) -> Ticket:
         maybe_posted = await self._tried_before(ticket, "slack_post")
         posted = await self._chat.post_ticket(ticket, maybe_posted=maybe_posted)
         return await self._tickets.mark_posted(
-            ticket.id, channel_id=posted.channel_id, ts=posted.ts, in_channel=posted.in_channel
+            ticket.id,
+            channel_id=posted.channel_id,
+            ts=posted.ts,
+            in_channel=posted.in_channel,
+            owner=self.owner,
         )
 
     async def _tried_before(self, ticket: Ticket, step: Step) -> bool:
@@ -156,9 +183,15 @@ class TicketPipeline:
             "jira_create": ticket.jira_create_started_at,
             "slack_post": ticket.slack_post_started_at,
         }[step]
-        if started is None:
-            await self._tickets.mark_started(ticket.id, step)
+        await self._guard(ticket.id, step, mark_started=started is None)
         return started is not None
+
+    async def _guard(self, ticket_id: int, step: Step, *, mark_started: bool = True) -> None:
+        """The lease guard, right before a non-idempotent call: renew the lease now (LeaseLost
+        if it is gone) and note that the call is about to be sent."""
+        await self._held[ticket_id].confirm()
+        if mark_started:
+            await self._tickets.mark_started(ticket_id, step, owner=self.owner)
 
     async def _possible_duplicate(self, ticket: Ticket) -> str | None:
         """The Jira key of a very similar open ticket, if the classifier knows one; never raises."""
@@ -183,7 +216,8 @@ class TicketPipeline:
         updated = await self._tickets.record_failure(
             ticket.id,
             _describe(exc),
-            retry_at=None if give_up else utcnow() + delay,
+            retry_at=None if give_up else await self._tickets.clock.now() + delay,
+            owner=self.owner,
             give_up=give_up,
         )
         if give_up:
@@ -196,7 +230,7 @@ class TicketPipeline:
 
     async def _give_up(self, ticket: Ticket, exc: TicketbotError) -> Ticket:
         updated = await self._tickets.record_failure(
-            ticket.id, _describe(exc), retry_at=None, give_up=True
+            ticket.id, _describe(exc), retry_at=None, owner=self.owner, give_up=True
         )
         if isinstance(exc, TrackerConfigError):
             log.error("ticket %s: Jira refused our configuration: %s", ticket.id, exc)

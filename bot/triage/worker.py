@@ -2,7 +2,9 @@
 
 Bounded: at most ``concurrency`` tickets move at once (the model itself answers one at a
 time). A ticket already moving in this process is never started twice; across processes the
-compare-and-set state changes in the ticket log keep two workers from doubling a step.
+pipeline's lease on each ticket, and its compare-and-set writes, keep two workers from doubling
+a step. A crashed process's leases simply expire (``pipeline.lease_ttl_s``), after which the
+resumer here picks its tickets up.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ import asyncio
 import contextlib
 import logging
 
-from bot.db.leases import Leases
 from bot.db.tickets import TicketLog
 from bot.settings import PipelineSettings
 from bot.triage.pipeline import TicketPipeline
@@ -24,12 +25,10 @@ class TicketWorker:
         self,
         pipeline: TicketPipeline,
         tickets: TicketLog,
-        leases: Leases,
         settings: PipelineSettings,
     ) -> None:
         self._pipeline = pipeline
         self._tickets = tickets
-        self._leases = leases
         self._settings = settings
         self._slots = asyncio.Semaphore(settings.concurrency)
         self._in_flight: dict[int, asyncio.Task[None]] = {}
@@ -58,13 +57,8 @@ class TicketWorker:
                 log.exception("ticket %s: pipeline crashed", ticket_id)
 
     def start(self) -> None:
+        log.info("worker %s started; its leases name it", self._pipeline.owner)
         self._resumer = asyncio.create_task(self._resume_forever(), name="ticket-resumer")
-
-    async def _free_crashed_leases(self) -> None:
-        try:
-            await self._leases.break_dead_local(self._pipeline.owner)
-        except Exception:
-            log.exception("could not free the leases of crashed processes")
 
     async def resume_unfinished(self) -> int:
         """Submit every ticket left mid-way whose retry time has come; return how many."""
@@ -76,7 +70,6 @@ class TicketWorker:
         return started
 
     async def _resume_forever(self) -> None:
-        await self._free_crashed_leases()
         while True:
             try:
                 await self.resume_unfinished()

@@ -8,12 +8,14 @@ Start it in a test::
         jira.issues["KAN-1"]["summary"]           # what was stored
         jira.requests                             # every request (method, path, query, body)
 
-Fault injection: ``fail(503, retry_after=1, times=2, method="POST", path="/issue")``,
-``latency_s = 0.2``, ``drop_after_create()`` (the issue is stored, then the connection is
-closed without an answer), ``down = True`` (every connection is cut). A Jira user moving an
-issue: ``set_status("KAN-1", "Done")``; filing one: ``add_issue("Printer jams", issue_type="Bug",
-description="…")`` (a string, or an ADF dict). ``reporter_settable = False`` makes ``reporter``
-"not on the screen". ``env()`` gives the ``JIRA_*`` variables for a ``python app.py`` subprocess.
+Fault injection: ``fail(503, retry_after=1, times=2, method="POST", path="/issue")`` (with
+``delay_s=3``: answered that late), ``slow(5, method="POST", path="/issue")`` (the next create
+answered normally, 5 s late), ``latency_s = 0.2``, ``drop_after_create()`` (the issue is
+stored, then the connection is closed without an answer), ``down = True`` (every connection is
+cut). A Jira user moving an issue: ``set_status("KAN-1", "Done")``; filing one:
+``add_issue("Printer jams", issue_type="Bug", description="…")`` (a string, or an ADF dict).
+``reporter_settable = False`` makes ``reporter`` "not on the screen". ``env()`` gives the
+``JIRA_*`` variables for a ``python app.py`` subprocess.
 
 Routes (``/rest/api/2/…`` and ``/rest/api/3/…``; v3 takes and returns ADF rich text):
 serverInfo, field, myself, project, project/{key}, issuetype, issue/createmeta…,

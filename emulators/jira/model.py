@@ -103,12 +103,18 @@ class RecordedRequest:
 
 @dataclass
 class Fault:
-    status: int
+    """A rule for the next ``times`` matching requests, taken when one arrives.
+
+    ``status`` None answers as usual; ``delay_s`` answers that much later.
+    """
+
+    status: int | None
     times: int = 1
     retry_after: float | str | None = None
     method: str | None = None
     path: str | None = None
     body: dict[str, Any] | None = None
+    delay_s: float = 0.0
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method is None or self.method == method) and (

@@ -78,9 +78,23 @@ class JiraEmulator(MetaResources, WorkflowResources, SearchResources):
         method: str | None = None,
         path: str | None = None,
         body: dict[str, Any] | None = None,
+        delay_s: float = 0.0,
     ) -> None:
-        """Answer the next ``times`` matching requests with ``status`` (``path``: a substring)."""
-        self.faults.append(Fault(status, times, retry_after, method, path, body))
+        """Answer the next ``times`` matching requests with ``status`` (``path``: a substring),
+        ``delay_s`` after they arrive. Of several rules, the first one that matches applies."""
+        self.faults.append(Fault(status, times, retry_after, method, path, body, delay_s))
+
+    def slow(
+        self,
+        seconds: float,
+        *,
+        times: int = 1,
+        method: str | None = None,
+        path: str | None = None,
+    ) -> None:
+        """Answer the next ``times`` matching requests as usual, but ``seconds`` late (a create
+        stored only after the client's own deadline or lease has passed, say)."""
+        self.faults.append(Fault(None, times, None, method, path, None, seconds))
 
     def drop_after_create(self, times: int = 1) -> None:
         """Store the next ``times`` created issues, then cut the connection without answering."""
@@ -174,8 +188,14 @@ class JiraEmulator(MetaResources, WorkflowResources, SearchResources):
             return self._cut(request, call.record)
         if self.latency_s:
             await asyncio.sleep(self.latency_s)
+        fault = self._take_fault(call)  # on arrival: a slow rule applies to one request only
+        if fault is not None and fault.delay_s:
+            await asyncio.sleep(fault.delay_s)
         try:
-            response = self._fault_response(call) or await self._handle(call)
+            if fault is not None and fault.status is not None:
+                response = self._fault_response(fault)
+            else:
+                response = await self._handle(call)
         except JiraHTTPError as err:
             response = web.json_response(err.body, status=err.status)
         call.record.status = response.status
@@ -204,16 +224,17 @@ class JiraEmulator(MetaResources, WorkflowResources, SearchResources):
         assert dummy is not None
         return Call(request, request.match_info["version"], path, params, body, dummy, record)
 
-    def _fault_response(self, call: Call) -> web.StreamResponse | None:
+    def _take_fault(self, call: Call) -> Fault | None:
         for fault in self.faults:
             if fault.times > 0 and fault.matches(call.request.method, call.path):
                 fault.times -= 1
-                headers = (
-                    {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)}
-                )
-                body = fault.body or {"errorMessages": [f"Emulated {fault.status}"], "errors": {}}
-                return web.json_response(body, status=fault.status, headers=headers)
+                return fault
         return None
+
+    def _fault_response(self, fault: Fault) -> web.StreamResponse:
+        headers = {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)}
+        body = fault.body or {"errorMessages": [f"Emulated {fault.status}"], "errors": {}}
+        return web.json_response(body, status=fault.status or 500, headers=headers)
 
     async def _handle(self, call: Call) -> web.StreamResponse:
         self._check_auth(call)

@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from bot.cli import main
 from bot.db.engine import create_engine, session_factory
+from bot.db.leases import Leases
 from bot.db.tickets import TicketLog
 from bot.tickets import NewRequest, TicketSource
 
@@ -23,7 +24,12 @@ def test_tickets_list_show_and_retry(runner: CliRunner, tmp_path: Path) -> None:
         log = TicketLog(session_factory(engine))
         ticket, _ = await log.record_request(NewRequest(
             "k", TicketSource.SLASH_COMMAND, "C1", "U1", "Printer jammed\nsecond line"))
-        await log.record_failure(ticket.id, "Jira said no", retry_at=None, give_up=True)
+        leases = Leases(session_factory(engine))
+        assert await leases.claim(ticket.id, "worker")
+        await log.record_failure(
+            ticket.id, "Jira said no", retry_at=None, owner="worker", give_up=True
+        )
+        await leases.release(ticket.id, "worker")
         await engine.dispose()
 
     asyncio.run(seed())

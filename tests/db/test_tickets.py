@@ -5,8 +5,9 @@ from datetime import timedelta
 
 import pytest
 
+from bot.db.leases import Leases
 from bot.db.tickets import ClassifiedAs, TicketLog
-from bot.errors import StaleState
+from bot.errors import LeaseLost, StaleState
 from bot.tickets import Decision, NewRequest, TicketSource, TicketState
 
 
@@ -22,12 +23,25 @@ def request(key: str = "envelope-1", user: str = "U1", text: str = "VPN is down"
     )
 
 
-async def posted(ticket_log: TicketLog, ticket_id: int) -> None:
-    await ticket_log.mark_classified(ticket_id, ClassifiedAs("Bug", 0.7, "llama"))
+OWNER = "worker-1"
+
+
+async def leased(leases: Leases, ticket_id: int) -> str:
+    """Take the ticket's lease, as the pipeline does before it writes; the owner."""
+    assert await leases.claim(ticket_id, OWNER)
+    return OWNER
+
+
+async def posted(ticket_log: TicketLog, leases: Leases, ticket_id: int) -> None:
+    owner = await leased(leases, ticket_id)
+    await ticket_log.mark_classified(ticket_id, ClassifiedAs("Bug", 0.7, "llama"), owner=owner)
     await ticket_log.mark_filed(
-        ticket_id, key="KAN-1", url="https://x/browse/KAN-1", issue_type="Bug"
+        ticket_id, key="KAN-1", url="https://x/browse/KAN-1", issue_type="Bug", owner=owner
     )
-    await ticket_log.mark_posted(ticket_id, channel_id="C1", ts="1.000001", in_channel=True)
+    await ticket_log.mark_posted(
+        ticket_id, channel_id="C1", ts="1.000001", in_channel=True, owner=owner
+    )
+    await leases.release(ticket_id, owner)
 
 
 async def test_record_request_creates_a_received_ticket_with_an_event(
@@ -57,14 +71,19 @@ async def test_concurrent_redeliveries_make_one_ticket(ticket_log: TicketLog) ->
     assert len({ticket.id for ticket, _ in results}) == 1
 
 
-async def test_step_methods_move_through_the_pipeline(ticket_log: TicketLog) -> None:
+async def test_step_methods_move_through_the_pipeline(
+    ticket_log: TicketLog, leases: Leases
+) -> None:
     ticket, _ = await ticket_log.record_request(request())
-    ticket = await ticket_log.mark_classified(ticket.id, ClassifiedAs("Bug", 0.7, "llama"))
+    owner = await leased(leases, ticket.id)
+    ticket = await ticket_log.mark_classified(
+        ticket.id, ClassifiedAs("Bug", 0.7, "llama"), owner=owner
+    )
     ticket = await ticket_log.mark_filed(
-        ticket.id, key="KAN-1", url="https://x/browse/KAN-1", issue_type="Bug"
+        ticket.id, key="KAN-1", url="https://x/browse/KAN-1", issue_type="Bug", owner=owner
     )
     ticket = await ticket_log.mark_posted(
-        ticket.id, channel_id="C1", ts="1.000001", in_channel=True
+        ticket.id, channel_id="C1", ts="1.000001", in_channel=True, owner=owner
     )
     assert (ticket.label, ticket.jira_key, ticket.message_ts) == ("Bug", "KAN-1", "1.000001")
     assert (await ticket_log.get_by_jira_key("KAN-1")).id == ticket.id  # type: ignore[union-attr]
@@ -73,18 +92,27 @@ async def test_step_methods_move_through_the_pipeline(ticket_log: TicketLog) -> 
     assert events == ["received", "classified", "filed", "posted"]
 
 
-async def test_a_step_from_an_unexpected_state_is_refused(ticket_log: TicketLog) -> None:
+async def test_a_step_from_an_unexpected_state_is_refused(
+    ticket_log: TicketLog, leases: Leases
+) -> None:
     ticket, _ = await ticket_log.record_request(request())
-    with pytest.raises(StaleState):
-        await ticket_log.mark_posted(ticket.id, channel_id="C1", ts="1.1", in_channel=True)
+    owner = await leased(leases, ticket.id)
+    with pytest.raises(StaleState) as refused:
+        await ticket_log.mark_posted(
+            ticket.id, channel_id="C1", ts="1.1", in_channel=True, owner=owner
+        )
+    assert not isinstance(refused.value, LeaseLost)
     assert (await ticket_log.get(ticket.id)).state is TicketState.RECEIVED  # type: ignore[union-attr]
 
 
-async def test_only_one_of_two_racing_workers_advances(ticket_log: TicketLog) -> None:
+async def test_only_one_of_two_racing_workers_advances(
+    ticket_log: TicketLog, leases: Leases
+) -> None:
     ticket, _ = await ticket_log.record_request(request())
+    owner = await leased(leases, ticket.id)
     outcomes = await asyncio.gather(
         *(
-            ticket_log.mark_classified(ticket.id, ClassifiedAs("Bug", 0.7, "llama"))
+            ticket_log.mark_classified(ticket.id, ClassifiedAs("Bug", 0.7, "llama"), owner=owner)
             for _ in range(4)
         ),
         return_exceptions=True,
@@ -93,11 +121,16 @@ async def test_only_one_of_two_racing_workers_advances(ticket_log: TicketLog) ->
     assert all(isinstance(o, StaleState) for o in outcomes if isinstance(o, Exception))
 
 
-async def test_record_failure_counts_attempts_and_can_give_up(ticket_log: TicketLog) -> None:
+async def test_record_failure_counts_attempts_and_can_give_up(
+    ticket_log: TicketLog, leases: Leases
+) -> None:
     ticket, _ = await ticket_log.record_request(request())
-    ticket = await ticket_log.record_failure(ticket.id, "Jira is down", retry_at=None)
+    owner = await leased(leases, ticket.id)
+    ticket = await ticket_log.record_failure(ticket.id, "Jira is down", retry_at=None, owner=owner)
     assert (ticket.attempts, ticket.state) == (1, TicketState.RECEIVED)
-    ticket = await ticket_log.record_failure(ticket.id, "still down", retry_at=None, give_up=True)
+    ticket = await ticket_log.record_failure(
+        ticket.id, "still down", retry_at=None, owner=owner, give_up=True
+    )
     assert (ticket.attempts, ticket.state, ticket.last_error) == (
         2,
         TicketState.FAILED,
@@ -105,9 +138,9 @@ async def test_record_failure_counts_attempts_and_can_give_up(ticket_log: Ticket
     )
 
 
-async def test_first_decision_wins(ticket_log: TicketLog) -> None:
+async def test_first_decision_wins(ticket_log: TicketLog, leases: Leases) -> None:
     ticket, _ = await ticket_log.record_request(request())
-    await posted(ticket_log, ticket.id)
+    await posted(ticket_log, leases, ticket.id)
     first, second = await asyncio.gather(
         ticket_log.decide(ticket.id, Decision.APPROVED, "U9"),
         ticket_log.decide(ticket.id, Decision.REJECTED, "U8"),
@@ -139,9 +172,12 @@ async def test_recent_for_requester_is_newest_first_and_limited(ticket_log: Tick
     assert [t.text for t in recent] == [f"ticket {n}" for n in range(6, 1, -1)]
 
 
-async def test_unfinished_lists_tickets_left_mid_way(ticket_log: TicketLog) -> None:
+async def test_unfinished_lists_tickets_left_mid_way(
+    ticket_log: TicketLog, leases: Leases
+) -> None:
     done, _ = await ticket_log.record_request(request(key="a"))
-    await ticket_log.record_failure(done.id, "boom", retry_at=None, give_up=True)
+    owner = await leased(leases, done.id)
+    await ticket_log.record_failure(done.id, "boom", retry_at=None, owner=owner, give_up=True)
     waiting, _ = await ticket_log.record_request(request(key="b"))
     assert [t.id for t in await ticket_log.unfinished()] == [waiting.id]
 
@@ -153,10 +189,15 @@ async def test_audit_events_keep_json_details(ticket_log: TicketLog) -> None:
     assert events[-1].details == {"reason": "not an approver"}
 
 
-async def test_retry_failed_resumes_where_it_stopped(ticket_log: TicketLog) -> None:
+async def test_retry_failed_resumes_where_it_stopped(
+    ticket_log: TicketLog, leases: Leases
+) -> None:
     ticket, _ = await ticket_log.record_request(request())
-    await ticket_log.mark_classified(ticket.id, ClassifiedAs("Bug", 0.7, "llama"))
-    await ticket_log.record_failure(ticket.id, "Jira said no", retry_at=None, give_up=True)
+    owner = await leased(leases, ticket.id)
+    await ticket_log.mark_classified(ticket.id, ClassifiedAs("Bug", 0.7, "llama"), owner=owner)
+    await ticket_log.record_failure(
+        ticket.id, "Jira said no", retry_at=None, owner=owner, give_up=True
+    )
     retried = await ticket_log.retry_failed(ticket.id, actor="cli")
     assert (retried.state, retried.attempts, retried.last_error) == (
         TicketState.CLASSIFIED,

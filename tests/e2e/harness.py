@@ -37,6 +37,7 @@ pipeline:
   retry_max_s: 2
   resume_interval_s: 0.5
   shutdown_grace_s: 10
+  lease_ttl_s: 5
 """
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from collections.abc import AsyncIterator
 from typing import Any
@@ -222,6 +223,23 @@ async def test_latency_and_faults_are_recorded(
         assert resp.status == 503 and resp.headers["Retry-After"] == "2"
     assert (await call(http, "GET", "/myself"))[0] == 200
     assert [r.status for r in jira.calls("GET", "/myself")] == [503, 200]
+
+
+async def test_a_slow_rule_takes_one_request_and_answers_it_late(
+    http: aiohttp.ClientSession, jira: JiraEmulator
+) -> None:
+    jira.slow(3, method="POST", path="/issue")
+    jira.fail(503, retry_after=120, delay_s=3, method="POST", path="/issue")
+    late = [asyncio.create_task(call(http, "POST", "/issue", json=fields())) for _ in range(2)]
+    for _ in range(500):
+        if len(jira.calls("POST", "/issue")) == 2:
+            break
+        await asyncio.sleep(0.01)
+    assert jira.created_keys() == []  # both are still on their way
+    status, body = await call(http, "POST", "/issue", json=fields(summary="now"))
+    assert status == 201 and jira.created_keys() == [body["key"]]  # the rules were taken
+    statuses = sorted(status for status, _ in await asyncio.gather(*late))
+    assert statuses == [201, 503] and len(jira.created_keys()) == 2
 
 
 async def test_env_for_subprocess(jira: JiraEmulator) -> None:

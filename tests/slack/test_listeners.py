@@ -133,7 +133,7 @@ async def harness(engine: AsyncEngine) -> AsyncIterator[Harness]:
         pipeline = TicketPipeline(
             tickets, leases, FakeClassifier(), tracker, filing(), chat, settings.pipeline
         )
-        worker = TicketWorker(pipeline, tickets, leases, settings.pipeline)
+        worker = TicketWorker(pipeline, tickets, settings.pipeline)
         services = SlackServices(
             intake=Intake(tickets, worker, settings.pipeline.concurrency),
             status=StatusLookup(tickets, tracker),

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from bot.db.examples import ExampleStore
+from bot.db.leases import Leases
 from bot.db.tickets import ClassifiedAs, TicketLog
 from bot.settings import ApprovalSettings, Settings
 from bot.tickets import Decision, NewRequest, TicketSource
@@ -8,15 +9,19 @@ from bot.triage.decisions import Decider, Refusal
 from tests.triage.fakes import FakeChat, FakeTracker
 
 
-async def posted_ticket(ticket_log: TicketLog, requester: str = "U1") -> int:
+async def posted_ticket(ticket_log: TicketLog, leases: Leases, requester: str = "U1") -> int:
     ticket, _ = await ticket_log.record_request(
         NewRequest("k", TicketSource.SLASH_COMMAND, "C1", requester, "Need a new badge")
     )
-    await ticket_log.mark_classified(ticket.id, ClassifiedAs("Task", 0.9, "fake"))
+    assert await leases.claim(ticket.id, "worker")
+    await ticket_log.mark_classified(ticket.id, ClassifiedAs("Task", 0.9, "fake"), owner="worker")
     await ticket_log.mark_filed(
-        ticket.id, key="KAN-1", url="https://j/browse/KAN-1", issue_type="Task"
+        ticket.id, key="KAN-1", url="https://j/browse/KAN-1", issue_type="Task", owner="worker"
     )
-    await ticket_log.mark_posted(ticket.id, channel_id="C1", ts="1.1", in_channel=True)
+    await ticket_log.mark_posted(
+        ticket.id, channel_id="C1", ts="1.1", in_channel=True, owner="worker"
+    )
+    await leases.release(ticket.id, "worker")
     return ticket.id
 
 
@@ -30,9 +35,9 @@ def decider(
 
 
 async def test_without_approvers_everyone_is_refused(
-    ticket_log: TicketLog, examples: ExampleStore
+    ticket_log: TicketLog, leases: Leases, examples: ExampleStore
 ) -> None:
-    ticket_id = await posted_ticket(ticket_log)
+    ticket_id = await posted_ticket(ticket_log, leases)
     result = await decider(ticket_log, examples, []).decide(ticket_id, Decision.APPROVED, "U2")
     assert result.refusal is Refusal.NO_APPROVERS
     events = [e.event for e in await ticket_log.events(ticket_id)]
@@ -41,9 +46,9 @@ async def test_without_approvers_everyone_is_refused(
 
 
 async def test_self_approval_only_when_allowed(
-    ticket_log: TicketLog, examples: ExampleStore
+    ticket_log: TicketLog, leases: Leases, examples: ExampleStore
 ) -> None:
-    ticket_id = await posted_ticket(ticket_log, requester="U2")
+    ticket_id = await posted_ticket(ticket_log, leases, requester="U2")
     refused = await decider(ticket_log, examples, ["U2"]).decide(ticket_id, Decision.APPROVED, "U2")
     assert refused.refusal is Refusal.OWN_TICKET
     allowed = await decider(ticket_log, examples, ["U2"], self_ok=True).decide(

@@ -34,7 +34,7 @@ async def test_backlog_beyond_concurrency_is_reported_as_queued(
     pipeline = TicketPipeline(
         ticket_log, leases, classifier, FakeTracker(), filing(), FakeChat(), settings
     )
-    worker = TicketWorker(pipeline, ticket_log, leases, settings)
+    worker = TicketWorker(pipeline, ticket_log, settings)
     intake = Intake(ticket_log, worker, settings.concurrency)
     receipts = [await intake.receive(request(n)) for n in range(5)]
     assert [intake.queued_behind(r) for r in receipts] == [0, 0, 1, 2, 3]
@@ -50,7 +50,7 @@ async def test_nul_bytes_are_dropped_before_storing(ticket_log: TicketLog, lease
     pipeline = TicketPipeline(
         ticket_log, leases, FakeClassifier(), FakeTracker(), filing(), FakeChat(), settings
     )
-    worker = TicketWorker(pipeline, ticket_log, leases, settings)
+    worker = TicketWorker(pipeline, ticket_log, settings)
     receipt = await Intake(ticket_log, worker, 1).receive(
         NewRequest("k", TicketSource.SLASH_COMMAND, "C1", "U1", "bad\x00byte")
     )
