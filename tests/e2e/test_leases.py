@@ -142,3 +142,4 @@ async def test_a_jira_step_longer_than_the_lease_files_once_and_fails_nothing(
     ]
     assert all("failed" not in e and "attempt_failed" not in e for e in events.values()), events
     assert codes == [0, 0], [r.log_tail() for r in replicas]
+    assert not any("Traceback" in r.log for r in replicas), [r.log for r in replicas]
