@@ -22,6 +22,7 @@ from bot.db.engine import create_engine, session_factory
 from bot.db.examples import ExampleStore
 from bot.db.installation import InstallationStore
 from bot.db.leases import Leases
+from bot.db.outbox import Outbox
 from bot.db.tickets import TicketLog
 from bot.learn.classifier import MemoryClassifier
 from bot.settings import Settings
@@ -35,6 +36,7 @@ from bot.triage.decisions import Decider
 from bot.triage.filing import Filing
 from bot.triage.intake import Intake
 from bot.triage.pipeline import TicketPipeline
+from bot.triage.publisher import Publisher
 from bot.triage.status import StatusLookup
 from bot.triage.worker import TicketWorker
 
@@ -51,12 +53,14 @@ class Services:
     tracker: Tracker
     slack_client: AsyncWebClient
     worker: TicketWorker
+    publisher: Publisher
     slack: SlackServices
 
     def start(self) -> None:
         """Begin the background work: the memory rebuild and the ticket worker."""
         self.classifier.start()
         self.worker.start()
+        self.publisher.start()
 
     async def aclose(self, deadline: float | None = None) -> None:
         """Let in-flight work reach a saved state, then close every connection.
@@ -69,6 +73,7 @@ class Services:
             deadline = asyncio.get_running_loop().time() + self.settings.pipeline.shutdown_grace_s
         await self.slack.background.drain(deadline=deadline)
         await self.worker.stop(deadline)
+        await self.publisher.stop()
         await self.classifier.aclose()
         await self.tracker.aclose()
         await self.engine.dispose()
@@ -90,18 +95,19 @@ async def build_services(settings: Settings) -> Services:
     classifier = MemoryClassifier(build_chain(settings.classifier), examples)
     tracker = Tracker(settings.jira)
     client = web_client(settings.slack)
-    chat = SlackChat(client)
+    chat = SlackChat(client, identity)
     pipeline = TicketPipeline(
         tickets, leases, classifier, tracker, filing, chat, settings.pipeline
     )
     worker = TicketWorker(pipeline, tickets, settings.pipeline)
+    publisher = Publisher(tickets, Outbox(sessions), tracker, chat, settings)
     slack = SlackServices(
         intake=Intake(tickets, worker, settings.pipeline.concurrency),
         status=StatusLookup(tickets, tracker),
-        decider=Decider(tickets, tracker, chat, settings, examples),
-        corrector=Corrector(tickets, tracker, chat, settings, examples),
+        decider=Decider(tickets, publisher, settings, examples),
+        corrector=Corrector(tickets, publisher, settings, examples),
         background=BackgroundTasks(),
     )
     return Services(
-        settings, engine, tickets, examples, classifier, tracker, client, worker, slack
+        settings, engine, tickets, examples, classifier, tracker, client, worker, publisher, slack
     )

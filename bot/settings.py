@@ -171,6 +171,7 @@ class PipelineSettings(_Section):
     """How hard the bot tries before a ticket goes to ``failed`` and how work is bounded."""
 
     max_attempts: int = Field(default=8, ge=1)
+    give_up_after_s: float = Field(default=86_400.0, gt=0)
     retry_base_s: float = Field(default=5.0, gt=0)
     retry_max_s: float = Field(default=300.0, gt=0)
     resume_interval_s: float = Field(default=15.0, gt=0)

@@ -15,6 +15,7 @@ from bot.db.engine import create_engine, session_factory
 from bot.db.examples import ExampleStore
 from bot.db.leases import Leases
 from bot.db.models import Base
+from bot.db.outbox import Outbox
 from bot.db.tickets import TicketLog
 from bot.settings import ENV_NAMES
 
@@ -85,3 +86,9 @@ def leases(engine: AsyncEngine) -> Leases:
 @pytest.fixture
 def examples(engine: AsyncEngine) -> ExampleStore:
     return ExampleStore(session_factory(engine))
+
+
+@pytest.fixture
+def outbox(engine: AsyncEngine) -> Outbox:
+    return Outbox(session_factory(engine))
+

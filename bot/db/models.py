@@ -161,3 +161,31 @@ class Installation(Base):
     legacy_labels_below: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
+
+class TicketTask(Base):
+    """A side effect a decision or correction still owes Slack or Jira (migration 0005).
+
+    ``key`` makes enqueueing idempotent; ``state`` is pending, done or failed (a permanent
+    error, audited). A pending task whose ``next_attempt_at`` has come is due; claiming it
+    moves ``next_attempt_at`` forward, so two replicas never run it at once.
+    """
+
+    __tablename__ = "ticket_tasks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(128), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    __table_args__ = (Index("ix_ticket_tasks_state_next", "state", "next_attempt_at"),)
+
+    def __repr__(self) -> str:
+        return f"<TicketTask {self.id} {self.kind} ticket={self.ticket_id} {self.state}>"
+

@@ -10,7 +10,7 @@ caller's current lease (``owner``; leases live in ``bot.db.leases``), else ``Lea
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -19,8 +19,9 @@ from sqlalchemy import update
 
 from bot.db.leases import held, refusal
 from bot.db.models import Ticket, TicketEvent, utcnow
+from bot.db.outbox import NewTask, add_in
 from bot.db.requests import RequestLog
-from bot.errors import StorageError
+from bot.errors import StaleState, StorageError
 from bot.labels import Label
 from bot.tickets import ACTIVE_STATES, BOT_ACTOR, Decision, TicketState
 
@@ -110,23 +111,31 @@ class TicketLog(RequestLog):
             owner=owner,
         )
 
-    async def relabel(self, ticket: Ticket, label: str, by: str) -> Ticket:
-        """An approver's correction: the new label, the state unchanged (if still current)."""
-        values = {
-            "label": label,
-            "confidence": 1.0,
-            "classified_by": "approver",
-            "needs_triage": False,
-        }
-        return await self._move(
-            ticket.id,
-            {ticket.state},
-            ticket.state,
-            values,
-            event="label_corrected",
-            actor=by,
-            details={"from": ticket.label, "to": label},
+    async def relabel(
+        self, ticket: Ticket, label: str, by: str, tasks: Sequence[NewTask] = ()
+    ) -> Ticket:
+        """An approver's correction: the new label, the state unchanged (if still current), and
+        in the same transaction the ``tasks`` that show it in Jira and Slack."""
+        statement = (
+            update(Ticket)
+            .where(Ticket.id == ticket.id, Ticket.state == ticket.state)
+            .values(
+                label=label,
+                confidence=1.0,
+                classified_by="approver",
+                needs_triage=False,
+                updated_at=utcnow(),
+            )
+            .returning(Ticket)
         )
+        details = {"from": ticket.label, "to": label}
+        async with self._write(f"correct ticket {ticket.id}") as session:
+            updated = (await session.execute(statement)).scalar_one_or_none()
+            if updated is None:
+                raise StaleState(f"ticket {ticket.id} is no longer {ticket.state.value}")
+            session.add(_event(ticket.id, by, "label_corrected", details))
+            await add_in(session, tasks)
+        return updated
 
     async def retry_failed(self, ticket_id: int, actor: str) -> Ticket:
         """Put a failed ticket back where it stopped, with a fresh attempt budget."""
@@ -227,8 +236,11 @@ class TicketLog(RequestLog):
                 session.add(event(ticket))
         return ticket
 
-    async def decide(self, ticket_id: int, decision: Decision, by: str) -> DecisionOutcome:
-        """Record the first decision atomically; later callers get ``won=False``."""
+    async def decide(
+        self, ticket_id: int, decision: Decision, by: str, tasks: Sequence[NewTask] = ()
+    ) -> DecisionOutcome:
+        """Record the first decision atomically, with the ``tasks`` that show it in Slack and
+        Jira (``bot.db.outbox``); later callers get ``won=False`` and enqueue nothing."""
         statement = (
             update(Ticket)
             .where(
@@ -249,6 +261,7 @@ class TicketLog(RequestLog):
             ticket = (await session.execute(statement)).scalar_one_or_none()
             if ticket is not None:
                 session.add(_event(ticket_id, by, decision.value, {}))
+                await add_in(session, tasks)
         if ticket is None:
             current = await self.get(ticket_id)
             if current is None:

@@ -25,6 +25,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot import messages
+from bot.db.installation import InstallationIdentity
 from bot.db.models import Ticket, utcnow
 from bot.errors import ChatError, ChatUnavailable
 from bot.slack import blocks
@@ -42,8 +43,9 @@ HISTORY_PAGES = 100  # looked through at most (20,000 messages since the attempt
 
 
 class SlackChat:
-    def __init__(self, client: AsyncWebClient) -> None:
+    def __init__(self, client: AsyncWebClient, installation: InstallationIdentity) -> None:
         self._client = client
+        self._installation = installation
         self._people: dict[str, Person] = {}
 
     async def person(self, user_id: str) -> Person:
@@ -66,7 +68,7 @@ class SlackChat:
                 lambda: self._client.chat_postMessage(
                     channel=ticket.slack_channel_id,
                     unfurl_links=False,
-                    metadata=_metadata(ticket),
+                    metadata=_metadata(ticket, self._installation),
                     **message,
                 )
             )
@@ -104,7 +106,7 @@ class SlackChat:
             if page is None:
                 return None
             for message in page.get("messages") or []:
-                if _is_ticket_post(message, ticket):
+                if _is_ticket_post(message, ticket, self._installation):
                     return str(message["ts"])
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not page.get("has_more") or not cursor:
@@ -164,7 +166,7 @@ class SlackChat:
                 text=message["text"],
                 blocks=body,
                 unfurl_links=False,
-                metadata=_metadata(ticket),
+                metadata=_metadata(ticket, self._installation),
             )
         )
         return Posted(channel_id=response["channel"], ts=response["ts"], in_channel=False)
@@ -212,17 +214,24 @@ class SlackChat:
         return response.status_code == 200
 
 
-def _metadata(ticket: Ticket) -> dict[str, Any]:
+def _metadata(ticket: Ticket, installation: InstallationIdentity) -> dict[str, Any]:
     """The Slack message metadata every ticket message carries (channel post and DM alike)."""
-    return {"event_type": POST_EVENT_TYPE, "event_payload": {"ticket_id": ticket.id}}
+    payload = {"ticket_id": ticket.id, "installation": installation.id}
+    return {"event_type": POST_EVENT_TYPE, "event_payload": payload}
 
 
-def _is_ticket_post(message: dict[str, Any], ticket: Ticket) -> bool:
-    wanted, found = _metadata(ticket), message.get("metadata") or {}
-    return bool(
-        found.get("event_type") == wanted["event_type"]
-        and found.get("event_payload") == wanted["event_payload"]
-    )
+def _is_ticket_post(
+    message: dict[str, Any], ticket: Ticket, installation: InstallationIdentity
+) -> bool:
+    """Ours when it names this ticket and this installation (a post from before installation
+    ids, for a ticket that old, names no installation)."""
+    found = message.get("metadata") or {}
+    payload = found.get("event_payload") or {}
+    if found.get("event_type") != POST_EVENT_TYPE or payload.get("ticket_id") != ticket.id:
+        return False
+    if "installation" not in payload:
+        return installation.uses_legacy_label(ticket.id)
+    return bool(payload["installation"] == installation.id)
 
 
 def _person(user: dict[str, Any]) -> Person:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.db.installation import InstallationIdentity
-from bot.db.models import Ticket, utcnow
+from bot.db.models import Ticket
 from bot.errors import ReconcilePending
 from bot.labels import parse_label
 from bot.tracker.models import IssueRef, NewIssue
@@ -45,17 +45,18 @@ class Filing:
         )
 
     async def earlier_issue(
-        self, tracker: IssueTracker, new: NewIssue, attempt_started: datetime
+        self, tracker: IssueTracker, new: NewIssue, attempt_started: datetime, now: datetime
     ) -> IssueRef | None:
         """The issue an earlier attempt created, or None once it is safe to create one.
 
-        Raises ReconcilePending while Jira's search may still be hiding it.
+        ``attempt_started`` and ``now`` come from the database's clock. Raises
+        ReconcilePending while Jira's search may still be hiding the issue.
         """
         found = await tracker.find_filed(new)
         if found is not None:
             log.info("ticket %s: adopting %s, filed earlier", new.ticket_id, found.key)
             return found
-        waited = utcnow() - attempt_started
+        waited = now - attempt_started
         if waited < self.search_lag:
             wait = (self.search_lag - waited).total_seconds()
             log.info(

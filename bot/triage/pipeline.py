@@ -4,16 +4,19 @@ Each step reads the ticket's state and does only what is left, so running the pi
 after a crash, an outage or a redelivery never repeats a finished step:
 
     received   → classify                      → classified
-    classified → create the Jira issue         → filed     (search by ticket label first on a retry)
+    classified → create the Jira issue         → filed     (after an unfinished create: adopt the
+                                                            issue found by its label, see filing)
     filed      → post the message in Slack     → posted
 
 Transient failures leave the ticket where it is with a retry time (exponential backoff, or the
-server's Retry-After); terminal ones move it to ``failed``. The requester hears about both.
+server's Retry-After) for as long as ``pipeline.give_up_after_s`` (24 h); terminal ones (Jira
+refusing the fields, a deleted project) move it to ``failed``. The requester hears about both.
 
 Retries nest in three layers; each outer one sees only what the inner ones gave up on:
 
-    per HTTP call     slack_sdk: a dropped connection once (its default handler), a 429 up to 3
-                      times after Retry-After + 0-1 s. The jira and openai clients are built
+    per HTTP call     slack_sdk: a 429 up to 3 times after Retry-After + 0-1 s; a dropped
+                      connection once, only for calls safe to repeat (``bot.slack.app.RESENDABLE``),
+                      never ``chat.postMessage``. The jira and openai clients are built
                       with ``max_retries=0``; kobold and llama have none.
     per service call  ``JiraRetry``: ``jira.max_attempts`` (4) tries, 0.5 s doubling to 30 s with
                       full jitter, or Retry-After + 0-10 % when longer; ``TrackerUnavailable``
@@ -25,7 +28,8 @@ Retries nest in three layers; each outer one sees only what the inner ones gave 
     per ticket        here: a ``TransientError`` (or an unexpected error) saves
                       ``next_attempt_at``: ``pipeline.retry_base_s`` (5 s) doubling to
                       ``retry_max_s`` (300 s), times 0.8-1.2, or Retry-After capped at
-                      ``retry_max_s``; ``failed`` after ``max_attempts`` (8). Stored, so it
+                      ``retry_max_s``; ``failed`` once the request is ``give_up_after_s``
+                      (24 h) old, or after ``max_attempts`` (8) unexpected errors. Stored, so it
                       survives restarts; the worker resumes due tickets every
                       ``resume_interval_s`` (15 s).
 """
@@ -154,7 +158,8 @@ class TicketPipeline:
         started = ticket.jira_create_started_at
         ref = None
         if started is not None:
-            ref = await self._filing.earlier_issue(self._tracker, new, started)
+            now = await self._tickets.clock.now()
+            ref = await self._filing.earlier_issue(self._tracker, new, started, now)
         if ref is None:
             await self._guard(ticket.id, "jira_create")
             ref = await self._tracker.create_issue(new)
@@ -210,13 +215,20 @@ class TicketPipeline:
             return fallback
 
     async def _retry_later(self, ticket: Ticket, exc: BaseException) -> Ticket:
+        """Wait and try again: a transient error for as long as ``give_up_after_s`` (24 h) from
+        the request, an unexpected one (a bug) ``max_attempts`` times."""
         attempts = ticket.attempts + 1
-        give_up = attempts >= self._settings.max_attempts
+        now = await self._tickets.clock.now()
+        if isinstance(exc, TransientError):
+            waited = now - ticket.created_at
+            give_up = waited >= timedelta(seconds=self._settings.give_up_after_s)
+        else:
+            give_up = attempts >= self._settings.max_attempts
         delay = self._delay(attempts, getattr(exc, "retry_after", None))
         updated = await self._tickets.record_failure(
             ticket.id,
             _describe(exc),
-            retry_at=None if give_up else await self._tickets.clock.now() + delay,
+            retry_at=None if give_up else now + delay,
             owner=self.owner,
             give_up=give_up,
         )

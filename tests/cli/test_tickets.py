@@ -43,3 +43,32 @@ def test_tickets_list_show_and_retry(runner: CliRunner, tmp_path: Path) -> None:
     again = runner.invoke(main, ["tickets", "retry", "1"], env=env)
     assert again.exit_code == 1 and "has not failed" in again.output
     assert runner.invoke(main, ["tickets", "show", "9"], env=env).exit_code == 1
+
+
+def test_retry_all_failed(runner: CliRunner, tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 't.db'}"
+    env = {"DATABASE_URL": url}
+    runner.invoke(main, ["db", "upgrade"], env=env)
+
+    async def seed() -> None:
+        engine = create_engine(url)
+        log, leases = TicketLog(session_factory(engine)), Leases(session_factory(engine))
+        for n in range(3):
+            ticket, _ = await log.record_request(
+                NewRequest(f"k{n}", TicketSource.SLASH_COMMAND, "C1", "U1", f"Request {n}")
+            )
+            if n < 2:
+                assert await leases.claim(ticket.id, "worker")
+                await log.record_failure(
+                    ticket.id, "Jira said no", retry_at=None, owner="worker", give_up=True
+                )
+                await leases.release(ticket.id, "worker")
+        await engine.dispose()
+
+    asyncio.run(seed())
+    retried = runner.invoke(main, ["tickets", "retry", "--all-failed"], env=env)
+    assert retried.exit_code == 0 and "2 failed ticket(s) will be retried" in retried.output
+    assert "failed" not in runner.invoke(main, ["tickets", "list"], env=env).output
+    assert runner.invoke(main, ["tickets", "retry"], env=env).exit_code == 2
+    assert runner.invoke(main, ["tickets", "retry", "1", "--all-failed"], env=env).exit_code == 2
+

@@ -12,6 +12,7 @@ from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages
+from bot.db.installation import InstallationIdentity
 from bot.db.models import Ticket, utcnow
 from bot.errors import ChatUnavailable
 from bot.settings import SlackSettings
@@ -25,9 +26,9 @@ BOT_TOKEN = "xoxb-chat-test"
 APP_TOKEN = "xapp-chat-test"
 
 
-def ticket(channel: str = "C1", requester: str = "U1") -> Ticket:
+def ticket(channel: str = "C1", requester: str = "U1", ticket_id: int = 7) -> Ticket:
     return Ticket(
-        id=7,
+        id=ticket_id,
         dedupe_key="k",
         source=TicketSource.SLASH_COMMAND,
         slack_channel_id=channel,
@@ -56,8 +57,11 @@ async def slack() -> AsyncIterator[SlackEmulator]:
         yield running
 
 
+INSTALLATION = InstallationIdentity("ab12cd34ef", legacy_labels_below=5)
+
+
 def chat_for(slack: SlackEmulator) -> SlackChat:
-    return SlackChat(client_for(slack))
+    return SlackChat(client_for(slack), INSTALLATION)
 
 
 def client_for(slack: SlackEmulator) -> AsyncWebClient:
@@ -127,7 +131,7 @@ async def test_the_dm_fallback_carries_metadata_and_is_found_in_the_dm(
     assert (first.channel_id, first.in_channel) == ("D1", False)
     assert ticket_posts(slack, "D1")[0].metadata == {
         "event_type": "ticketbot_ticket",
-        "event_payload": {"ticket_id": 7},
+        "event_payload": {"ticket_id": 7, "installation": INSTALLATION.id},
     }
 
     again = await chat.post_ticket(ticket(channel="G1"), maybe_posted=True)
@@ -178,3 +182,21 @@ async def test_a_reset_on_views_open_is_not_resent_and_the_user_is_told(
     await handle_ticket(ack, command, client_for(slack), AsyncBoltContext())
     assert len(slack.api_calls("views.open")) == 1
     assert [m.text for m in slack.ephemerals("U1")] == [messages.MODAL_OPEN_FAILED]
+
+
+async def test_a_post_by_another_installation_is_not_taken_for_ours(slack: SlackEmulator) -> None:
+    other = SlackChat(client_for(slack), InstallationIdentity("ffffffffff"))
+    await other.post_ticket(ticket())
+    posted = await chat_for(slack).post_ticket(ticket(), maybe_posted=True)
+    assert len(ticket_posts(slack, "C1")) == 2 and posted.ts == ticket_posts(slack, "C1")[-1].ts
+
+
+@pytest.mark.parametrize(("ticket_id", "adopted"), [(3, True), (7, False)])
+async def test_a_post_from_before_installation_ids_is_ours_only_for_an_older_ticket(
+    slack: SlackEmulator, ticket_id: int, adopted: bool
+) -> None:
+    client = client_for(slack)
+    legacy = {"event_type": "ticketbot_ticket", "event_payload": {"ticket_id": ticket_id}}
+    await client.chat_postMessage(channel="C1", text="old post", metadata=legacy)
+    await chat_for(slack).post_ticket(ticket(ticket_id=ticket_id), maybe_posted=True)
+    assert len(ticket_posts(slack, "C1")) == (1 if adopted else 2)

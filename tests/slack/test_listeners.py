@@ -24,6 +24,7 @@ from bot import messages
 from bot.db.engine import session_factory
 from bot.db.examples import ExampleStore
 from bot.db.leases import Leases
+from bot.db.outbox import Outbox
 from bot.db.tickets import TicketLog
 from bot.settings import ApprovalSettings, PipelineSettings, Settings
 from bot.slack import blocks
@@ -36,6 +37,7 @@ from bot.triage.corrections import Corrector
 from bot.triage.decisions import Decider
 from bot.triage.intake import Intake
 from bot.triage.pipeline import TicketPipeline
+from bot.triage.publisher import Publisher
 from bot.triage.status import StatusLookup
 from bot.triage.worker import TicketWorker
 from emulators.slack import Channel, SlackEmulator, StoredMessage, User, default_users, payloads
@@ -129,16 +131,17 @@ async def harness(engine: AsyncEngine) -> AsyncIterator[Harness]:
             approvals=ApprovalSettings(approvers=["U2"]),
             pipeline=PipelineSettings(retry_base_s=0.01),
         )
-        tracker, chat = FakeTracker(), SlackChat(client)
+        tracker, chat = FakeTracker(), SlackChat(client, filing().installation)
         pipeline = TicketPipeline(
             tickets, leases, FakeClassifier(), tracker, filing(), chat, settings.pipeline
         )
         worker = TicketWorker(pipeline, tickets, settings.pipeline)
+        publisher = Publisher(tickets, Outbox(sessions), tracker, chat, settings)
         services = SlackServices(
             intake=Intake(tickets, worker, settings.pipeline.concurrency),
             status=StatusLookup(tickets, tracker),
-            decider=Decider(tickets, tracker, chat, settings, examples),
-            corrector=Corrector(tickets, tracker, chat, settings, examples),
+            decider=Decider(tickets, publisher, settings, examples),
+            corrector=Corrector(tickets, publisher, settings, examples),
             background=BackgroundTasks(),
         )
         yield Harness(create_app(client, services), slack, tickets, tracker, services, worker)

@@ -14,7 +14,13 @@ from datetime import timedelta
 from bot.classify.types import Classification, Example
 from bot.db.installation import InstallationIdentity
 from bot.db.models import Ticket
-from bot.errors import IssueNotFound, TicketbotError, TrackerUnavailable
+from bot.errors import (
+    ChatUnavailable,
+    IssueNotFound,
+    TicketbotError,
+    TrackerUnavailable,
+    TransitionNotAvailable,
+)
 from bot.labels import Label
 from bot.tracker.models import IssueDetails, IssueRef, NewIssue
 from bot.triage.filing import Filing
@@ -47,6 +53,8 @@ class FakeTracker:
     searches: int = 0
     search_lag_s: float = 0.0
     created_at: dict[str, float] = field(default_factory=dict)
+    down: bool = False  # comments, transitions and type changes fail as in an outage
+    workflow: tuple[str, ...] = ("Done", "Won't Do")
 
     async def create_issue(self, new: NewIssue) -> IssueRef:
         if self.failures:
@@ -83,14 +91,23 @@ class FakeTracker:
         )
 
     async def add_comment(self, key: str, body: str) -> None:
+        self._check_up()
         self.comments.append((key, body))
 
     async def transition(self, key: str, name: str) -> str:
+        self._check_up()
+        if name not in self.workflow:
+            raise TransitionNotAvailable(key, name, list(self.workflow))
         self.transitions.append((key, name))
         return name
 
     async def set_issue_type(self, key: str, type_name: str) -> None:
+        self._check_up()
         self.type_changes.append((key, type_name))
+
+    def _check_up(self) -> None:
+        if self.down:
+            raise TrackerUnavailable("Jira is down", status=503)
 
     async def issue_type_names(self) -> list[str]:
         return ["Task", "Bug", "Story", "Incident"]
@@ -106,6 +123,7 @@ class FakeChat:
     told: list[tuple[str, str]] = field(default_factory=list)
     thread_replies: list[str] = field(default_factory=list)
     updates: list[int] = field(default_factory=list)
+    down: bool = False  # updates and thread replies fail as in an outage
 
     async def person(self, user_id: str) -> Person:
         return Person(user_id, f"name-{user_id}", f"{user_id.lower()}@example.com")
@@ -115,12 +133,16 @@ class FakeChat:
         return Posted("C1", f"1.{ticket.id:06d}")
 
     async def show_decision(self, ticket: Ticket) -> None:
+        if self.down:
+            raise ChatUnavailable("Slack is down")
         self.updates.append(ticket.id)
 
     async def tell_requester(self, ticket: Ticket, text: str) -> None:
         self.told.append((ticket.requester_id, text))
 
     async def reply_in_thread(self, ticket: Ticket, text: str) -> None:
+        if self.down:
+            raise ChatUnavailable("Slack is down")
         self.thread_replies.append(text)
 
 

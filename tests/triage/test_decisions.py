@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from bot.db.examples import ExampleStore
 from bot.db.leases import Leases
+from bot.db.outbox import Outbox
 from bot.db.tickets import ClassifiedAs, TicketLog
 from bot.settings import ApprovalSettings, Settings
 from bot.tickets import Decision, NewRequest, TicketSource
 from bot.triage.decisions import Decider, Refusal
+from bot.triage.publisher import Publisher
 from tests.triage.fakes import FakeChat, FakeTracker
 
 
@@ -26,19 +28,26 @@ async def posted_ticket(ticket_log: TicketLog, leases: Leases, requester: str = 
 
 
 def decider(
-    ticket_log: TicketLog, examples: ExampleStore, approvers: list[str], self_ok: bool = False
+    ticket_log: TicketLog,
+    examples: ExampleStore,
+    outbox: Outbox,
+    approvers: list[str],
+    self_ok: bool = False,
 ) -> Decider:
     settings = Settings(
         approvals=ApprovalSettings(approvers=approvers, allow_self_approval=self_ok)
     )
-    return Decider(ticket_log, FakeTracker(), FakeChat(), settings, examples)
+    publisher = Publisher(ticket_log, outbox, FakeTracker(), FakeChat(), settings)
+    return Decider(ticket_log, publisher, settings, examples)
 
 
 async def test_without_approvers_everyone_is_refused(
-    ticket_log: TicketLog, leases: Leases, examples: ExampleStore
+    ticket_log: TicketLog, leases: Leases, examples: ExampleStore, outbox: Outbox
 ) -> None:
     ticket_id = await posted_ticket(ticket_log, leases)
-    result = await decider(ticket_log, examples, []).decide(ticket_id, Decision.APPROVED, "U2")
+    result = await decider(ticket_log, examples, outbox, []).decide(
+        ticket_id, Decision.APPROVED, "U2"
+    )
     assert result.refusal is Refusal.NO_APPROVERS
     events = [e.event for e in await ticket_log.events(ticket_id)]
     assert events[-1] == "decision_refused"
@@ -46,18 +55,24 @@ async def test_without_approvers_everyone_is_refused(
 
 
 async def test_self_approval_only_when_allowed(
-    ticket_log: TicketLog, leases: Leases, examples: ExampleStore
+    ticket_log: TicketLog, leases: Leases, examples: ExampleStore, outbox: Outbox
 ) -> None:
     ticket_id = await posted_ticket(ticket_log, leases, requester="U2")
-    refused = await decider(ticket_log, examples, ["U2"]).decide(ticket_id, Decision.APPROVED, "U2")
+    refused = await decider(ticket_log, examples, outbox, ["U2"]).decide(
+        ticket_id, Decision.APPROVED, "U2"
+    )
     assert refused.refusal is Refusal.OWN_TICKET
-    allowed = await decider(ticket_log, examples, ["U2"], self_ok=True).decide(
+    allowed = await decider(ticket_log, examples, outbox, ["U2"], self_ok=True).decide(
         ticket_id, Decision.APPROVED, "U2"
     )
     assert allowed.accepted and allowed.ticket is not None
     assert allowed.ticket.decision is Decision.APPROVED
 
 
-async def test_unknown_ticket(ticket_log: TicketLog, examples: ExampleStore) -> None:
-    result = await decider(ticket_log, examples, ["U2"]).decide(999, Decision.REJECTED, "U2")
+async def test_unknown_ticket(
+    ticket_log: TicketLog, examples: ExampleStore, outbox: Outbox
+) -> None:
+    result = await decider(ticket_log, examples, outbox, ["U2"]).decide(
+        999, Decision.REJECTED, "U2"
+    )
     assert result.refusal is Refusal.UNKNOWN_TICKET

@@ -183,8 +183,51 @@ async def test_configuration_error_fails_with_an_admin_hint(
     assert "ticketbot doctor" in parts[2].told[0][1]
 
 
-async def test_gives_up_after_max_attempts(ticket_log: TicketLog, leases: Leases, parts) -> None:  # type: ignore[no-untyped-def]
+async def test_a_transient_error_waits_instead_of_failing(
+    ticket_log: TicketLog,
+    leases: Leases,
+    parts,  # type: ignore[no-untyped-def]
+) -> None:
     parts[1].failures = [TrackerUnavailable("down") for _ in range(5)]
+    runner = pipeline(ticket_log, leases, parts, max_attempts=2)
+    ticket_id = await new_ticket(ticket_log)
+    for _ in range(5):
+        ticket = await runner.run(ticket_id)
+        assert ticket is not None and ticket.state is TicketState.CLASSIFIED
+    ticket = await runner.run(ticket_id)
+    assert ticket is not None and ticket.state is TicketState.POSTED and ticket.attempts == 5
+
+
+async def test_a_transient_error_fails_the_ticket_after_the_ceiling(
+    ticket_log: TicketLog,
+    leases: Leases,
+    parts,  # type: ignore[no-untyped-def]
+) -> None:
+    parts[1].failures = [TrackerUnavailable("down") for _ in range(5)]
+    classifier, tracker, chat = parts
+    runner = TicketPipeline(
+        ticket_log,
+        leases,
+        classifier,
+        tracker,
+        filing(),
+        chat,
+        PipelineSettings(retry_base_s=0.01, give_up_after_s=0.2),
+    )
+    ticket_id = await new_ticket(ticket_log)
+    await runner.run(ticket_id)
+    await asyncio.sleep(0.25)
+    ticket = await runner.run(ticket_id)
+    assert ticket is not None and ticket.state is TicketState.FAILED
+    assert "ticketbot tickets retry" in chat.told[-1][1]
+
+
+async def test_gives_up_after_max_attempts_of_unexpected_errors(
+    ticket_log: TicketLog,
+    leases: Leases,
+    parts,  # type: ignore[no-untyped-def]
+) -> None:
+    parts[1].failures = [RuntimeError("a bug") for _ in range(5)]  # type: ignore[misc]
     runner = pipeline(ticket_log, leases, parts, max_attempts=2)
     ticket_id = await new_ticket(ticket_log)
     await runner.run(ticket_id)
