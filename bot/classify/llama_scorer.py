@@ -111,8 +111,9 @@ class LabelScorer:
     def _head_tail(self, examples: tuple[Example, ...]) -> tuple[list[int], list[int]]:
         cached = self._heads.get(examples)
         if cached is None:
-            head_text, tail_text = self._template.split(examples)
-            cached = (self._tokens(head_text, special=True), self._tokens(tail_text, special=True))
+            parts, tail_text = self._template.segments(examples)
+            head = [t for part in parts for t in self._tokens(part.text, special=part.special)]
+            cached = (head, self._tokens(tail_text, special=True))
             self._heads = {examples: cached}  # keep one: the examples rarely change
         return cached
 

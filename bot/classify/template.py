@@ -1,16 +1,18 @@
 """Render the prompt with the model's own chat template, split around the ticket text.
 
-The part before the ticket and the part after it are tokenised with special tokens; the
-ticket itself is tokenised as plain text, so ``<|im_end|>`` typed by a user is just text.
+The template's own parts are tokenised with special tokens; the ticket and every few-shot
+example (text that users typed) are tokenised as plain text, so ``<|im_end|>`` typed by a user,
+even in a ticket later approved and used as an example, is just text.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 
-from bot.classify.prompt import chat_messages
+from bot.classify.prompt import chat_messages, defuse
 from bot.classify.types import Example
 
 log = logging.getLogger(__name__)
@@ -46,3 +48,25 @@ class PromptTemplate:
         if not sep:
             raise ValueError("chat template dropped the ticket text")
         return head, tail
+
+    def segments(self, examples: Sequence[Example] = ()) -> tuple[list[Segment], str]:
+        """Like ``split``, with the text before the ticket cut into template parts (``special``
+        True) and the examples' user text (``special`` False)."""
+        markers = [f"\u2063EXAMPLE_{n}\u2063" for n in range(len(examples))]
+        marked = [(marker, label) for marker, (_, label) in zip(markers, examples, strict=True)]
+        head, tail = self.split(marked)
+        parts: list[Segment] = []
+        for marker, (text, _) in zip(markers, examples, strict=True):
+            before, found, head = head.partition(marker)
+            if not found:
+                raise ValueError("chat template dropped an example")
+            parts += [Segment(before, special=True), Segment(defuse(text.strip()), special=False)]
+        parts.append(Segment(head, special=True))
+        return parts, tail
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    text: str
+    special: bool
+
