@@ -50,3 +50,12 @@ class NewRequest:
     response_url: str | None = None
     summary_override: str | None = None
     label_override: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRef:
+    """A Slack message: where a button or menu was used."""
+
+    channel_id: str
+    ts: str
+

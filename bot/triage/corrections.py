@@ -16,7 +16,7 @@ from bot.db.tickets import TicketLog
 from bot.errors import StaleState
 from bot.labels import Label, parse_label
 from bot.settings import Settings
-from bot.tickets import TicketState
+from bot.tickets import MessageRef, TicketState
 from bot.triage.publisher import Publisher, correction_tasks
 from bot.triage.refusals import Refusal, approver_refusal
 
@@ -40,12 +40,14 @@ class Corrector:
         self._approvals = settings.approvals
         self._examples = examples
 
-    async def correct(self, ticket_id: int, value: str, user_id: str) -> CorrectionResult:
+    async def correct(
+        self, ticket_id: int, value: str, user_id: str, where: MessageRef
+    ) -> CorrectionResult:
         ticket = await self._tickets.get(ticket_id)
         label = parse_label(value)
         if ticket is None or label is None:
             return CorrectionResult(ticket, Refusal.UNKNOWN_TICKET)
-        refusal = approver_refusal(self._approvals, ticket, user_id)
+        refusal = approver_refusal(self._approvals, ticket, user_id, where)
         if refusal is None and ticket.state not in CORRECTABLE:
             refusal = Refusal.NOT_READY
         if refusal is not None:

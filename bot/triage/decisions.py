@@ -16,7 +16,7 @@ from bot.db.tickets import TicketLog
 from bot.errors import TicketbotError
 from bot.labels import parse_label
 from bot.settings import Settings
-from bot.tickets import Decision
+from bot.tickets import Decision, MessageRef
 from bot.triage.publisher import Publisher, decision_tasks
 from bot.triage.refusals import Refusal, approver_refusal
 
@@ -49,11 +49,13 @@ class Decider:
         self._transitions = settings.jira.transitions
         self._examples = examples
 
-    async def decide(self, ticket_id: int, decision: Decision, user_id: str) -> DecisionResult:
+    async def decide(
+        self, ticket_id: int, decision: Decision, user_id: str, where: MessageRef
+    ) -> DecisionResult:
         ticket = await self._tickets.get(ticket_id)
         if ticket is None:
             return DecisionResult(None, Refusal.UNKNOWN_TICKET)
-        refusal = self._refusal(ticket, user_id)
+        refusal = self._refusal(ticket, user_id, where)
         if refusal is not None:
             await self._tickets.add_event(
                 ticket.id,
@@ -80,8 +82,8 @@ class Decider:
         await self._publisher.publish(ticket.id)
         return DecisionResult(outcome.ticket)
 
-    def _refusal(self, ticket: Ticket, user_id: str) -> Refusal | None:
-        return approver_refusal(self._approvals, ticket, user_id)
+    def _refusal(self, ticket: Ticket, user_id: str, where: MessageRef) -> Refusal | None:
+        return approver_refusal(self._approvals, ticket, user_id, where)
 
     async def _confirm(self, ticket: Ticket) -> None:
         """An approval confirms the ticket's label: a training example (a rejection is not)."""

@@ -6,6 +6,7 @@ import enum
 
 from bot.db.models import Ticket
 from bot.settings import ApprovalSettings
+from bot.tickets import MessageRef
 
 
 class Refusal(enum.StrEnum):
@@ -15,10 +16,19 @@ class Refusal(enum.StrEnum):
     ALREADY_DECIDED = "already_decided"
     NOT_READY = "not_ready"
     UNKNOWN_TICKET = "unknown_ticket"
+    WRONG_MESSAGE = "wrong_message"
 
 
-def approver_refusal(approvals: ApprovalSettings, ticket: Ticket, user_id: str) -> Refusal | None:
-    """Only configured approvers, and not on their own ticket unless allowed."""
+def approver_refusal(
+    approvals: ApprovalSettings, ticket: Ticket, user_id: str, where: MessageRef
+) -> Refusal | None:
+    """Only configured approvers, not on their own ticket unless allowed, and only from the
+    ticket's own message (a button copied into another message, or a forged payload naming
+    another ticket, is refused)."""
+    if ticket.message_ts is None:
+        return Refusal.NOT_READY
+    if (ticket.message_channel_id, ticket.message_ts) != (where.channel_id, where.ts):
+        return Refusal.WRONG_MESSAGE
     if not approvals.approvers:
         return Refusal.NO_APPROVERS
     if user_id not in approvals.approvers:

@@ -109,9 +109,11 @@ class Harness:
         )
 
     async def posted(self, channel: str = "C1") -> StoredMessage:
+        """The first ticket message, once the ticket log has recorded it too."""
         for _ in range(200):
             found = [m for m in self.slack.messages(channel) if m.blocks]
-            if found:
+            recorded = {t.message_ts for t in await self.tickets.listing()}
+            if found and found[0].ts in recorded:
                 return found[0]
             await asyncio.sleep(0.02)
         raise AssertionError("the ticket message was never posted")
@@ -196,6 +198,17 @@ async def test_a_non_approver_is_refused_privately(harness: Harness) -> None:
     await harness.dispatch(harness.click(message, blocks.APPROVE_ACTION, user="U3"))
     [refusal] = await harness.response_texts()
     assert messages.REFUSED_NOT_APPROVER in refusal
+    [ticket] = await harness.tickets.listing()
+    assert ticket.state is TicketState.POSTED
+
+
+async def test_a_button_copied_into_another_message_decides_nothing(harness: Harness) -> None:
+    await harness.dispatch(harness.command("/ticket", "Need a new laptop"))
+    message = await harness.posted()
+    forged = harness.click(message, blocks.APPROVE_ACTION, user="U2")
+    forged["container"]["message_ts"] = "1700000000.000100"  # another message, same button
+    await harness.dispatch(forged)
+    assert await harness.response_texts() == [messages.REFUSED_UNKNOWN]
     [ticket] = await harness.tickets.listing()
     assert ticket.state is TicketState.POSTED
 

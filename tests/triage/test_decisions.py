@@ -5,10 +5,12 @@ from bot.db.leases import Leases
 from bot.db.outbox import Outbox
 from bot.db.tickets import ClassifiedAs, TicketLog
 from bot.settings import ApprovalSettings, Settings
-from bot.tickets import Decision, NewRequest, TicketSource
+from bot.tickets import Decision, MessageRef, NewRequest, TicketSource
 from bot.triage.decisions import Decider, Refusal
 from bot.triage.publisher import Publisher
 from tests.triage.fakes import FakeChat, FakeTracker
+
+HERE = MessageRef("C1", "1.1")  # the ticket message the buttons are on
 
 
 async def posted_ticket(ticket_log: TicketLog, leases: Leases, requester: str = "U1") -> int:
@@ -46,7 +48,7 @@ async def test_without_approvers_everyone_is_refused(
 ) -> None:
     ticket_id = await posted_ticket(ticket_log, leases)
     result = await decider(ticket_log, examples, outbox, []).decide(
-        ticket_id, Decision.APPROVED, "U2"
+        ticket_id, Decision.APPROVED, "U2", HERE
     )
     assert result.refusal is Refusal.NO_APPROVERS
     events = [e.event for e in await ticket_log.events(ticket_id)]
@@ -59,11 +61,11 @@ async def test_self_approval_only_when_allowed(
 ) -> None:
     ticket_id = await posted_ticket(ticket_log, leases, requester="U2")
     refused = await decider(ticket_log, examples, outbox, ["U2"]).decide(
-        ticket_id, Decision.APPROVED, "U2"
+        ticket_id, Decision.APPROVED, "U2", HERE
     )
     assert refused.refusal is Refusal.OWN_TICKET
     allowed = await decider(ticket_log, examples, outbox, ["U2"], self_ok=True).decide(
-        ticket_id, Decision.APPROVED, "U2"
+        ticket_id, Decision.APPROVED, "U2", HERE
     )
     assert allowed.accepted and allowed.ticket is not None
     assert allowed.ticket.decision is Decision.APPROVED
@@ -73,6 +75,20 @@ async def test_unknown_ticket(
     ticket_log: TicketLog, examples: ExampleStore, outbox: Outbox
 ) -> None:
     result = await decider(ticket_log, examples, outbox, ["U2"]).decide(
-        999, Decision.REJECTED, "U2"
+        999, Decision.REJECTED, "U2", HERE
     )
     assert result.refusal is Refusal.UNKNOWN_TICKET
+
+
+async def test_a_click_from_another_message_is_refused(
+    ticket_log: TicketLog, leases: Leases, examples: ExampleStore, outbox: Outbox
+) -> None:
+    ticket_id = await posted_ticket(ticket_log, leases)
+    elsewhere = MessageRef("C1", "9.9")
+    result = await decider(ticket_log, examples, outbox, ["U2"]).decide(
+        ticket_id, Decision.APPROVED, "U2", elsewhere
+    )
+    assert result.refusal is Refusal.WRONG_MESSAGE
+    assert (await ticket_log.get(ticket_id)).decision is None  # type: ignore[union-attr]
+    events = [e.event for e in await ticket_log.events(ticket_id)]
+    assert events[-1] == "decision_refused"

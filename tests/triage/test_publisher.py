@@ -11,7 +11,7 @@ from bot.db.leases import Leases
 from bot.db.outbox import DONE, FAILED, PENDING, Outbox
 from bot.db.tickets import ClassifiedAs, TicketLog
 from bot.settings import ApprovalSettings, JiraSettings, PipelineSettings, Settings
-from bot.tickets import Decision, NewRequest, TicketSource, TicketState
+from bot.tickets import Decision, MessageRef, NewRequest, TicketSource, TicketState
 from bot.triage.corrections import Corrector
 from bot.triage.decisions import Decider
 from bot.triage.publisher import Publisher
@@ -22,6 +22,8 @@ SETTINGS = Settings(
     jira=JiraSettings(transitions={"approve": "Done", "reject": "Won't Do"}),
     pipeline=PipelineSettings(retry_base_s=0.05, retry_max_s=0.05),
 )
+
+HERE = MessageRef("C1", "1.1")  # the ticket message the buttons are on
 
 
 @pytest.fixture
@@ -72,7 +74,7 @@ async def test_a_decision_is_shown_everywhere_at_once(
     tracker, chat = parts
     ticket_id = await posted_ticket(ticket_log, leases)
     result = await Decider(ticket_log, publisher, SETTINGS, examples).decide(
-        ticket_id, Decision.APPROVED, "U2"
+        ticket_id, Decision.APPROVED, "U2", HERE
     )
     assert result.accepted
     assert await states(outbox, ticket_id) == [
@@ -98,7 +100,7 @@ async def test_a_decision_made_during_an_outage_reaches_slack_and_jira_afterward
     tracker.down = chat.down = True
     ticket_id = await posted_ticket(ticket_log, leases)
     await Decider(ticket_log, publisher, SETTINGS, examples).decide(
-        ticket_id, Decision.REJECTED, "U2"
+        ticket_id, Decision.REJECTED, "U2", HERE
     )
     assert (await ticket_log.get(ticket_id)).state is TicketState.REJECTED  # type: ignore[union-attr]
     assert await states(outbox, ticket_id) == [
@@ -132,7 +134,7 @@ async def test_a_transition_the_workflow_lacks_is_audited_and_skipped(
     tracker.workflow = ("Closed",)
     ticket_id = await posted_ticket(ticket_log, leases)
     await Decider(ticket_log, publisher, SETTINGS, examples).decide(
-        ticket_id, Decision.APPROVED, "U2"
+        ticket_id, Decision.APPROVED, "U2", HERE
     )
     assert (await states(outbox, ticket_id))[-1] == ("jira_transition", FAILED)
     events = [e.event for e in await ticket_log.events(ticket_id)]
@@ -153,7 +155,9 @@ async def test_a_task_failing_past_the_ceiling_is_given_up(
     )
     publisher = Publisher(ticket_log, outbox, tracker, chat, short)
     ticket_id = await posted_ticket(ticket_log, leases)
-    await Decider(ticket_log, publisher, short, examples).decide(ticket_id, Decision.APPROVED, "U2")
+    await Decider(ticket_log, publisher, short, examples).decide(
+        ticket_id, Decision.APPROVED, "U2", HERE
+    )
     await asyncio.sleep(0.06)
     await publisher.publish_due()
     assert ("jira_comment", FAILED) in await states(outbox, ticket_id)
@@ -173,7 +177,7 @@ async def test_two_replicas_run_each_task_once(
     ids = [await posted_ticket(ticket_log, leases, key=f"k{n}") for n in range(4)]
     for ticket_id in ids:
         await Decider(ticket_log, first, SETTINGS, examples).decide(
-            ticket_id, Decision.APPROVED, "U2"
+            ticket_id, Decision.APPROVED, "U2", HERE
         )
     tracker.down = chat.down = False
     await asyncio.sleep(0.06)
@@ -196,7 +200,7 @@ async def test_a_correction_reaches_jira_after_an_outage(
     tracker.down = True
     ticket_id = await posted_ticket(ticket_log, leases)
     result = await Corrector(ticket_log, publisher, SETTINGS, examples).correct(
-        ticket_id, "Bug", "U2"
+        ticket_id, "Bug", "U2", HERE
     )
     assert result.changed and tracker.type_changes == []
     tracker.down = False

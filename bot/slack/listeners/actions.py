@@ -10,7 +10,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncResp
 from bot import messages
 from bot.slack import blocks
 from bot.slack.context import services_of
-from bot.tickets import Decision
+from bot.tickets import Decision, MessageRef
 from bot.triage.corrections import Corrector
 from bot.triage.decisions import Decider, DecisionResult, Refusal
 
@@ -23,6 +23,7 @@ REFUSAL_TEXT = {
     Refusal.ALREADY_DECIDED: messages.REFUSED_ALREADY,
     Refusal.NOT_READY: messages.REFUSED_NOT_READY,
     Refusal.UNKNOWN_TICKET: messages.REFUSED_UNKNOWN,
+    Refusal.WRONG_MESSAGE: messages.REFUSED_UNKNOWN,
 }
 CORRECTION_REFUSAL = {Refusal.NOT_READY: messages.REFUSED_CANNOT_CORRECT}
 DECISIONS = {blocks.APPROVE_ACTION: Decision.APPROVED, blocks.REJECT_ACTION: Decision.REJECTED}
@@ -44,8 +45,9 @@ async def handle_decision(
     except ValueError:
         await respond(text=messages.REFUSED_UNKNOWN, replace_original=False)
         return
+    where = clicked_message(body)
     services.background.spawn(
-        _decide(services.decider, ticket_id, decision, user_id, respond),
+        _decide(services.decider, ticket_id, decision, user_id, where, respond),
         name=f"decide-{ticket_id}",
     )
 
@@ -65,8 +67,9 @@ async def handle_type_selected(
         await respond(text=messages.REFUSED_UNKNOWN, replace_original=False)
         return
     ticket_id, label = parsed
+    where, user_id = clicked_message(body), body["user"]["id"]
     services.background.spawn(
-        _correct(services.corrector, ticket_id, label, body["user"]["id"], respond),
+        _correct(services.corrector, ticket_id, label, user_id, where, respond),
         name=f"correct-{ticket_id}",
     )
 
@@ -77,18 +80,35 @@ def register(app: AsyncApp) -> None:
     app.action(blocks.TYPE_ACTION)(handle_type_selected)
 
 
+def clicked_message(body: dict[str, Any]) -> MessageRef:
+    """The message whose button or menu was used, as Slack reports it."""
+    container = body.get("container") or {}
+    channel = container.get("channel_id") or (body.get("channel") or {}).get("id") or ""
+    return MessageRef(str(channel), str(container.get("message_ts") or ""))
+
+
 async def _decide(
-    decider: Decider, ticket_id: int, decision: Decision, user_id: str, respond: AsyncRespond
+    decider: Decider,
+    ticket_id: int,
+    decision: Decision,
+    user_id: str,
+    where: MessageRef,
+    respond: AsyncRespond,
 ) -> None:
-    result = await decider.decide(ticket_id, decision, user_id)
+    result = await decider.decide(ticket_id, decision, user_id, where)
     if not result.accepted:
         await respond(text=_refusal(result), replace_original=False, response_type="ephemeral")
 
 
 async def _correct(
-    corrector: Corrector, ticket_id: int, label: str, user_id: str, respond: AsyncRespond
+    corrector: Corrector,
+    ticket_id: int,
+    label: str,
+    user_id: str,
+    where: MessageRef,
+    respond: AsyncRespond,
 ) -> None:
-    result = await corrector.correct(ticket_id, label, user_id)
+    result = await corrector.correct(ticket_id, label, user_id, where)
     if result.refusal is not None:
         text = CORRECTION_REFUSAL.get(result.refusal, REFUSAL_TEXT[result.refusal])
         await respond(text=text, replace_original=False, response_type="ephemeral")
