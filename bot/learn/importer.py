@@ -24,9 +24,11 @@ from typing import Protocol
 from bot.classify.evaluation import read_labelled_csv
 from bot.db.examples import ExampleStore, NewExample
 from bot.labels import Label
+from bot.tracker.keys import TICKET_LABEL_PREFIX
 from bot.tracker.models import FoundIssue
 
 log = logging.getLogger(__name__)
+FILED_BY_THE_BOT = "filed by ticketbot"
 
 BATCH = 500
 MAX_TEXT = 2000
@@ -100,7 +102,11 @@ def _examples(issues: list[FoundIssue], inverse: Mapping[str, Label],
     examples: list[NewExample] = []
     for issue in issues:
         label = inverse.get((issue.issue_type or "").casefold())
-        if label is None or not issue.summary.strip():
+        if any(name.startswith(TICKET_LABEL_PREFIX) for name in issue.labels):
+            # filed by a ticketbot: an approved one is an example already (its approval made it
+            # one); a rejected or undecided one was never confirmed by a person
+            skipped[FILED_BY_THE_BOT] += 1
+        elif label is None or not issue.summary.strip():
             skipped[issue.issue_type or "no type"] += 1
         else:
             examples.append(NewExample(issue_text(issue), label, "jira", f"jira:{issue.key}"))
@@ -112,6 +118,6 @@ def describe(report: ImportReport, what: str) -> Sequence[str]:
              f"{report.already_known} already known"]
     if report.skipped:
         kinds = ", ".join(f"{name} {count}" for name, count in report.skipped.most_common())
-        lines.append(f"skipped (no label for the issue type): {sum(report.skipped.values())} "
-                     f"({kinds})")
+        lines.append(f"skipped (filed by the bot, or no label for the issue type): "
+                     f"{sum(report.skipped.values())} ({kinds})")
     return lines

@@ -66,3 +66,4 @@ class FoundIssue:
     issue_type: str | None
     summary: str
     description: str  # plain text ("" when empty); ADF from API v3 already converted
+    labels: tuple[str, ...] = ()

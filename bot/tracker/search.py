@@ -22,7 +22,7 @@ from bot.tracker.connection import JiraConnection
 from bot.tracker.models import FoundIssue
 from bot.tracker.retry import JiraRetry
 
-SEARCH_FIELDS = ("summary", "issuetype", "description")
+SEARCH_FIELDS = ("summary", "issuetype", "description", "labels")
 PAGE_SIZE = 100
 
 
@@ -116,6 +116,7 @@ def found_issue(raw: dict[str, Any]) -> FoundIssue | None:
         issue_type=str(type_name) if type_name else None,
         summary=" ".join(str(fields.get("summary") or "").split()),
         description=rich_text_to_plain(fields.get("description")),
+        labels=tuple(str(label) for label in fields.get("labels") or ()),
     )
 
 

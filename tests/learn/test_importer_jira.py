@@ -96,10 +96,23 @@ async def test_unmapped_types_are_skipped_and_counted(
     assert (report.read, report.added, dict(report.skipped)) == (61, 1, {"Epic": 60})
     assert describe(report, "jira 'q'") == [
         "jira 'q': 61 read, 1 added, 0 already known",
-        "skipped (no label for the issue type): 60 (Epic 60)",
+        "skipped (filed by the bot, or no label for the issue type): 60 (Epic 60)",
     ]
     again = await import_jira(store, tracker, JQL, TYPES)
     assert (again.added, again.already_known, dict(again.skipped)) == (0, 1, {"Epic": 60})
+
+
+async def test_issues_filed_by_the_bot_are_not_imported(
+    jira: JiraEmulator, tracker: Tracker, store: ExampleStore
+) -> None:
+    jira.add_issue(
+        "Rejected ticket", issue_type="Bug", labels=["ticketbot", "ticketbot-ab12cd34ef-3"]
+    )
+    jira.add_issue("Old bot ticket", issue_type="Task", labels=["ticketbot-7"])
+    jira.add_issue("Filed by a person", issue_type="Bug", labels=["ticketbot"])
+    report = await import_jira(store, tracker, JQL, TYPES)
+    assert (report.read, report.added, dict(report.skipped)) == (3, 1, {"filed by ticketbot": 2})
+    assert [e.text for e in await store.since(0)] == ["Filed by a person"]
 
 
 @pytest.mark.parametrize("api_version", [2, 3])

@@ -55,7 +55,7 @@ async def test_cloud_pages_by_token_past_the_server_cap(
     searches = jira.calls("GET", "/search/jql")
     assert [r.query.get("nextPageToken") for r in searches] == [None, ["50"], ["100"]]
     assert {r.query["maxResults"][0] for r in searches} == {"100"}
-    assert set(searches[0].query["fields"]) == {"summary", "issuetype", "description"}
+    assert set(searches[0].query["fields"]) == {"summary", "issuetype", "description", "labels"}
     assert jira.calls("GET", "/issue/") == []  # no request per issue
 
 
