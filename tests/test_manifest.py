@@ -33,7 +33,8 @@ def test_slash_commands(manifest: dict[str, Any]) -> None:
 def test_only_the_scopes_the_bot_uses(manifest: dict[str, Any]) -> None:
     scopes = manifest["oauth_config"]["scopes"]["bot"]
     assert set(scopes) == {"commands", "chat:write", "users:read", "users:read.email",
-                           "channels:history", "groups:history", "im:history", "im:write"}
+                           "channels:history", "groups:history", "im:history", "im:write",
+                           "channels:read", "groups:read"}
 
 
 def test_field_limits(manifest: dict[str, Any]) -> None:

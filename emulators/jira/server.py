@@ -115,15 +115,17 @@ class JiraEmulator(MetaResources, WorkflowResources, SearchResources):
         description: Any = None,
         labels: Sequence[str] = (),
         created: str | None = None,
+        project: str | None = None,
     ) -> str:
         """File an issue as a Jira user would (not validated, searchable at once).
 
-        ``description``: text or ADF; ``created``: a Jira timestamp, for an issue filed long ago.
+        ``description``: text or ADF; ``created``: a Jira timestamp, for an issue filed long ago;
+        ``project``: another project's key (readable by the same account), for a key like HR-1.
         """
         if issue_type not in self.issue_types:
             raise KeyError(f"unknown issue type {issue_type!r}; have {self.issue_types}")
         number, self.next_number = self.next_number, self.next_number + 1
-        key = f"{self.project_key}-{number}"
+        key = f"{project or self.project_key}-{number}"
         fields = {
             "summary": summary,
             "issuetype": {"name": issue_type},
@@ -132,6 +134,7 @@ class JiraEmulator(MetaResources, WorkflowResources, SearchResources):
         }
         version = "3" if isinstance(description, dict) else "2"
         self.issues[key] = self._store(fields, number, version)
+        self.issues[key]["project"] = project or self.project_key
         if created is not None:
             self.issues[key]["created"] = self.issues[key]["updated"] = created
         return key

@@ -23,6 +23,8 @@ DEFAULT_SCOPES: tuple[str, ...] = (
     "chat:write",
     "users:read",
     "users:read.email",
+    "channels:read",
+    "groups:read",
     "channels:history",
     "groups:history",
     "im:history",

@@ -13,6 +13,8 @@ from aiohttp import web
 from .blocks import MAX_MESSAGE_BLOCKS, validate_blocks, validate_view
 from .faults import AfterEffect, FaultPlan
 from .history import history_page
+from .members import SCOPES as MEMBER_SCOPES
+from .members import member_ids, members_page
 from .model import (
     APP_ID,
     BOT_ID,
@@ -155,6 +157,7 @@ class WebApi:
             "conversations.open": self.conversations_open,
             "conversations.replies": self.conversations_replies,
             "conversations.history": self.conversations_history,
+            "conversations.members": self.conversations_members,
         }
 
     # -- plumbing ------------------------------------------------------------
@@ -363,6 +366,12 @@ class WebApi:
         channel = self._readable_channel(args)
         messages = self.state.messages.get(channel.id, [])
         return history_page(messages, args, self.state.history_page_max)
+
+    def conversations_members(self, args: JSON) -> JSON:
+        """Paged (see members.py); private channels and IMs only when the bot is in them."""
+        channel = self.state.visible_channel(args.get("channel"))
+        self.state.require_scope(MEMBER_SCOPES[channel.kind])
+        return members_page(member_ids(channel, self.state.users.values()), args)
 
     def _readable_channel(self, args: JSON) -> Channel:
         """A bot token reads only conversations the bot is a member of."""
