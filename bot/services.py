@@ -38,6 +38,7 @@ from bot.triage.intake import Intake
 from bot.triage.pipeline import TicketPipeline
 from bot.triage.publisher import Publisher
 from bot.triage.status import StatusLookup
+from bot.triage.visibility import Visibility
 from bot.triage.worker import TicketWorker
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,7 @@ class Services:
     examples: ExampleStore
     classifier: MemoryClassifier
     tracker: Tracker
+    status_tracker: Tracker  # `/ticket_status`'s own small pool: lookups never starve filing
     slack_client: AsyncWebClient
     worker: TicketWorker
     publisher: Publisher
@@ -76,6 +78,7 @@ class Services:
         await self.publisher.stop()
         await self.classifier.aclose()
         await self.tracker.aclose()
+        await self.status_tracker.aclose()
         await self.engine.dispose()
 
 
@@ -94,8 +97,10 @@ async def build_services(settings: Settings) -> Services:
     filing = Filing(identity, timedelta(seconds=settings.jira.search_lag_s))
     classifier = MemoryClassifier(build_chain(settings.classifier), examples)
     tracker = Tracker(settings.jira)
+    status_tracker = Tracker(settings.jira, workers=settings.status.jira_workers)
     client = web_client(settings.slack)
-    chat = SlackChat(client, identity)
+    chat = SlackChat(client, identity, members_ttl_s=settings.status.members_cache_s)
+    visibility = Visibility(settings.jira.project_key, settings.approvals.approvers, chat)
     pipeline = TicketPipeline(
         tickets, leases, classifier, tracker, filing, chat, settings.pipeline
     )
@@ -103,11 +108,14 @@ async def build_services(settings: Settings) -> Services:
     publisher = Publisher(tickets, Outbox(sessions), tracker, chat, settings)
     slack = SlackServices(
         intake=Intake(tickets, worker, settings.pipeline.concurrency),
-        status=StatusLookup(tickets, tracker),
+        status=StatusLookup(
+            tickets, status_tracker, visibility, any_issue=settings.status.any_issue
+        ),
         decider=Decider(tickets, publisher, settings, examples),
         corrector=Corrector(tickets, publisher, settings, examples),
         background=BackgroundTasks(),
     )
     return Services(
-        settings, engine, tickets, examples, classifier, tracker, client, worker, publisher, slack
+        settings, engine, tickets, examples, classifier, tracker, status_tracker, client,
+        worker, publisher, slack,
     )

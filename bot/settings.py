@@ -180,6 +180,14 @@ class PipelineSettings(_Section):
     lease_ttl_s: float = Field(default=30.0, gt=0)
 
 
+class StatusSettings(_Section):
+    """`/ticket_status`: who may read what (``bot.triage.visibility``) and its own Jira pool."""
+
+    any_issue: bool = False  # also look up keys the bot did not file, as the Jira account sees
+    jira_workers: int = Field(default=2, ge=1, le=8)
+    members_cache_s: float = Field(default=60.0, ge=0)
+
+
 class DatabaseSettings(_Section):
     url: str = "sqlite+aiosqlite:///tickets.db"
 
@@ -205,6 +213,7 @@ class Settings(_Section):
     classifier: ClassifierSettings = Field(default_factory=ClassifierSettings)
     approvals: ApprovalSettings = Field(default_factory=ApprovalSettings)
     pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
+    status: StatusSettings = Field(default_factory=StatusSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
 

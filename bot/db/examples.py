@@ -104,11 +104,15 @@ class ExampleStore(Store):
         async with self._read("count the examples") as session:
             return int(await session.scalar(select(func.count(TrainingExample.id))) or 0)
 
-    async def open_tickets(self, exclude_id: int | None, limit: int = 500) -> list[OpenTicket]:
-        """Recent tickets that are filed and not rejected (candidates for a duplicate hint)."""
+    async def open_tickets(
+        self, channel_id: str, exclude_id: int | None, limit: int = 500
+    ) -> list[OpenTicket]:
+        """Recent tickets filed in ``channel_id`` that are filed and not rejected (candidates
+        for a duplicate hint: one never names a ticket from another conversation)."""
         statement = (
             select(Ticket.id, Ticket.text, Ticket.jira_key, Ticket.jira_url)
             .where(Ticket.state.in_(OPEN_STATES), Ticket.jira_key.is_not(None))
+            .where(Ticket.slack_channel_id == channel_id)
             .order_by(Ticket.id.desc())
             .limit(limit)
         )

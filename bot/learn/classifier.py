@@ -201,11 +201,12 @@ class MemoryClassifier:
             self.weights = fit_weights(self._pairs)
             self._weighed_on = len(self._pairs)
 
-    async def possible_duplicate(self, text: str, ticket_id: int) -> str | None:
-        """The Jira key of a very similar open ticket (a hint shown on the message)."""
+    async def possible_duplicate(self, text: str, ticket_id: int, *,
+                                 channel_id: str) -> str | None:
+        """The Jira key of a very similar open ticket of ``channel_id`` (a hint on the message)."""
         if self.duplicates is None:
             return None
-        found = await self.duplicates.find(text, ticket_id)
+        found = await self.duplicates.find(text, ticket_id, channel_id)
         return found.jira_key if found else None
 
     async def classify(self, text: str, examples: Sequence[Example] = (), *,

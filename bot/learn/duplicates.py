@@ -1,4 +1,5 @@
-"""Duplicate hints: is a new ticket very similar to an open one (filed, not rejected)?
+"""Duplicate hints: is a new ticket very similar to an open one (filed, not rejected) filed in
+the same conversation? (Never one from another: ``bot.triage.visibility``.)
 
 Similarity is the memory's TF-IDF cosine; a hint never blocks filing, it only adds a line to
 the ticket message. Candidates are the ``CANDIDATES`` most recent open tickets; their vectors
@@ -31,9 +32,9 @@ class DuplicateFinder:
         self._size = 0
         self._lock = threading.Lock()
 
-    async def find(self, text: str, ticket_id: int | None) -> OpenTicket | None:
-        """The most similar open ticket at or above the threshold, else None."""
-        candidates = await self._store.open_tickets(ticket_id, CANDIDATES)
+    async def find(self, text: str, ticket_id: int | None, channel_id: str) -> OpenTicket | None:
+        """The most similar open ticket of ``channel_id`` at or above the threshold, else None."""
+        candidates = await self._store.open_tickets(channel_id, ticket_id, CANDIDATES)
         if not candidates:
             return None
         return await asyncio.to_thread(self._best, text, candidates)

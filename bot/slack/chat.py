@@ -14,7 +14,7 @@ to the moment the first attempt started, and adopts the message it finds there.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -29,6 +29,7 @@ from bot.db.installation import InstallationIdentity
 from bot.db.models import Ticket, utcnow
 from bot.errors import ChatError, ChatUnavailable
 from bot.slack import blocks
+from bot.slack.members import MEMBERS_PAGE, ChannelMembers
 from bot.triage.ports import Person, Posted
 
 log = logging.getLogger(__name__)
@@ -43,16 +44,34 @@ HISTORY_PAGES = 100  # looked through at most (20,000 messages since the attempt
 
 
 class SlackChat:
-    def __init__(self, client: AsyncWebClient, installation: InstallationIdentity) -> None:
+    def __init__(
+        self, client: AsyncWebClient, installation: InstallationIdentity, *,
+        members_ttl_s: float = 60.0,
+    ) -> None:
         self._client = client
         self._installation = installation
         self._people: dict[str, Person] = {}
+        self._members = ChannelMembers(self._members_page, ttl_s=members_ttl_s)
 
     async def person(self, user_id: str) -> Person:
         if user_id not in self._people:
             response = await _call(lambda: self._client.users_info(user=user_id))
             self._people[user_id] = _person(response["user"])
         return self._people[user_id]
+
+    async def members(self, channel_id: str) -> frozenset[str]:
+        """Paged, cached briefly (``bot.slack.members``); needs channels:read / groups:read."""
+        return await self._members.of(channel_id)
+
+    async def _members_page(
+        self, channel_id: str, cursor: str | None
+    ) -> tuple[Sequence[str], str | None]:
+        page = await _call(
+            lambda: self._client.conversations_members(
+                channel=channel_id, limit=MEMBERS_PAGE, cursor=cursor
+            )
+        )
+        return page.get("members") or [], (page.get("response_metadata") or {}).get("next_cursor")
 
     async def post_ticket(self, ticket: Ticket, *, maybe_posted: bool = False) -> Posted:
         if maybe_posted:

@@ -57,6 +57,7 @@ from bot.settings import PipelineSettings
 from bot.tickets import ACTIVE_STATES, TicketState
 from bot.triage.filing import Filing
 from bot.triage.ports import Chat, IssueTracker, Person, TicketClassifier
+from bot.triage.visibility import hint_scope
 
 log = logging.getLogger(__name__)
 
@@ -199,9 +200,12 @@ class TicketPipeline:
             await self._tickets.mark_started(ticket_id, step, owner=self.owner)
 
     async def _possible_duplicate(self, ticket: Ticket) -> str | None:
-        """The Jira key of a very similar open ticket, if the classifier knows one; never raises."""
+        """The Jira key of a very similar open ticket filed in the same conversation (never
+        another: ``bot.triage.visibility``), if the classifier knows one; never raises."""
         try:
-            return await self._classifier.possible_duplicate(ticket.text, ticket.id)
+            return await self._classifier.possible_duplicate(
+                ticket.text, ticket.id, channel_id=hint_scope(ticket)
+            )
         except Exception:
             log.exception("ticket %s: duplicate lookup failed; filing anyway", ticket.id)
             return None

@@ -36,8 +36,10 @@ class TicketClassifier(Protocol):
         self, text: str, examples: Sequence[Example] = (), *, ticket_id: str = "-"
     ) -> Classification: ...
 
-    async def possible_duplicate(self, text: str, ticket_id: int) -> str | None:
-        """The Jira key of a very similar open ticket, or None."""
+    async def possible_duplicate(
+        self, text: str, ticket_id: int, *, channel_id: str
+    ) -> str | None:
+        """The Jira key of a very similar open ticket filed in ``channel_id``, or None."""
         ...
 
 
@@ -73,3 +75,8 @@ class Chat(Protocol):
     async def tell_requester(self, ticket: Ticket, text: str) -> None: ...
 
     async def reply_in_thread(self, ticket: Ticket, text: str) -> None: ...
+
+    async def members(self, channel_id: str) -> frozenset[str]:
+        """The user ids in a conversation, as far as the bot can vouch for them: empty where
+        it may not list them (not in it, no scope). ChatUnavailable when Slack is down."""
+        ...

@@ -22,7 +22,7 @@ async def test_every_read_and_write_turns_a_database_error_into_storage_error(
         "read the confirmed examples": store.since(0),
         "read the newest example id": store.last_id(),
         "count the examples": store.count(),
-        "read the open tickets": store.open_tickets(None),
+        "read the open tickets": store.open_tickets("C1", None),
     }
     for what, call in calls.items():
         with pytest.raises(StorageError) as raised:

@@ -39,6 +39,7 @@ from bot.triage.intake import Intake
 from bot.triage.pipeline import TicketPipeline
 from bot.triage.publisher import Publisher
 from bot.triage.status import StatusLookup
+from bot.triage.visibility import Visibility
 from bot.triage.worker import TicketWorker
 from emulators.slack import Channel, SlackEmulator, StoredMessage, User, default_users, payloads
 from tests.triage.fakes import FakeClassifier, FakeTracker, filing
@@ -141,7 +142,9 @@ async def harness(engine: AsyncEngine) -> AsyncIterator[Harness]:
         publisher = Publisher(tickets, Outbox(sessions), tracker, chat, settings)
         services = SlackServices(
             intake=Intake(tickets, worker, settings.pipeline.concurrency),
-            status=StatusLookup(tickets, tracker),
+            status=StatusLookup(
+                tickets, tracker, Visibility("KAN", settings.approvals.approvers, chat)
+            ),
             decider=Decider(tickets, publisher, settings, examples),
             corrector=Corrector(tickets, publisher, settings, examples),
             background=BackgroundTasks(),

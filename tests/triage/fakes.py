@@ -38,7 +38,9 @@ class FakeClassifier:
         self.calls += 1
         return Classification(self.label, 0.8, "fake", 1.0)
 
-    async def possible_duplicate(self, text: str, ticket_id: int) -> str | None:
+    async def possible_duplicate(
+        self, text: str, ticket_id: int, *, channel_id: str
+    ) -> str | None:
         return None
 
 
@@ -124,6 +126,8 @@ class FakeChat:
     thread_replies: list[str] = field(default_factory=list)
     updates: list[int] = field(default_factory=list)
     down: bool = False  # updates and thread replies fail as in an outage
+    channels: dict[str, frozenset[str]] = field(default_factory=dict)  # members by channel
+    member_lookups: list[str] = field(default_factory=list)
 
     async def person(self, user_id: str) -> Person:
         return Person(user_id, f"name-{user_id}", f"{user_id.lower()}@example.com")
@@ -144,6 +148,12 @@ class FakeChat:
         if self.down:
             raise ChatUnavailable("Slack is down")
         self.thread_replies.append(text)
+
+    async def members(self, channel_id: str) -> frozenset[str]:
+        self.member_lookups.append(channel_id)
+        if self.down:
+            raise ChatUnavailable("Slack is down")
+        return self.channels.get(channel_id, frozenset())
 
 
 def filing(search_lag_s: float = 0.0) -> Filing:

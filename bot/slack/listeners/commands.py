@@ -88,13 +88,16 @@ async def _status(services: SlackServices, query: str, user_id: str, respond: As
         await respond(**blocks.recent_message(await services.status.recent(user_id)))
         return
     try:
-        issue = await services.status.issue(query)
+        issue = await services.status.issue(query, user_id)
     except InvalidIssueKey:
         await respond(text=messages.STATUS_USAGE)
     except IssueNotFound as exc:
         await respond(text=messages.STATUS_NOT_FOUND.format(key=exc.key))
     except TransientError:
         await respond(text=messages.STATUS_UNAVAILABLE)
+    except StorageError:
+        log.exception("could not read the ticket log for /ticket_status from %s", user_id)
+        await respond(text=messages.UNEXPECTED)
     except TrackerError as exc:
         await respond(text=messages.STATUS_FAILED.format(reason=blocks.escape(str(exc))))
     else:
