@@ -86,3 +86,20 @@ async def test_only_requester_approver_and_channel_members_see_a_private_ticket(
         timeout=20,
     )
     assert "Possible duplicate of <" in str(private[0].blocks) and key in str(private[0].blocks)
+
+
+async def test_a_flood_of_slow_status_lookups_never_delays_filing(
+    bot: BotProcess, slack: SlackEmulator, jira: JiraEmulator
+) -> None:
+    await file_ticket(slack, "The wiki search returns nothing", user="U3")
+    await posted(slack)
+    [key] = jira.created_keys()
+    jira.slow(4, times=4, method="GET", path=f"/issue/{key}")  # more than filing's own pool
+    for _ in range(4):
+        envelope = await slack.slash_command("/ticket_status", key, user="U3", channel="C1")
+        await slack.wait_for_ack(envelope, timeout=3)
+    await file_ticket(slack, "The printer on floor 2 is out of toner", user="U4")
+    await posted(slack, count=2)
+    assert slack.response_url_posts == []  # filed and posted while every lookup still waits
+    answers = await slack.wait_for(lambda: slack.response_url_posts[3:] or None, timeout=20)
+    assert key in str(answers[0].body)
