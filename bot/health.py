@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import stat
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
+from bot import messages
 from bot.settings import Settings
 
 
@@ -19,3 +22,17 @@ class Check:
 
 
 CheckFunction = Callable[[Settings], Awaitable[list[Check]]]
+
+
+def privacy_check(name: str, paths: Sequence[Path]) -> Check | None:
+    """A row for files only their owner should open (``.env``, the SQLite ticket log): WARN
+    naming those its group or others may read or write; None when none of them exists."""
+    modes = {path: stat.S_IMODE(path.stat().st_mode) for path in paths if path.exists()}
+    if not modes:
+        return None
+    loose = {path: mode for path, mode in modes.items() if mode & 0o077}
+    if not loose:
+        return Check(name, True, messages.FILES_PRIVATE.format(path=next(iter(modes))))
+    files = ", ".join(f"{path} (mode {mode:04o})" for path, mode in loose.items())
+    fix = " ".join(str(path) for path in loose)
+    return Check(name, True, messages.FILES_OPEN.format(files=files, paths=fix), warning=True)

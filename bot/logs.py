@@ -1,8 +1,10 @@
 """Logging, configured once at start-up: text for humans, JSON for machines.
 
-Every formatted line passes through ``_scrub``: configured secrets and anything shaped like a
-Slack token are masked, and control characters from user input are escaped so a ticket's text
-can never forge a log line.
+Every formatted line passes through ``_scrub``: configured secrets (the ``DATABASE_URL``
+password among them), anything shaped like a Slack token, the secret part of a Slack
+``response_url`` (``…/commands/…``, ``…/actions/…``: it lets anyone post as the app) and the
+credentials in any ``scheme://user:password@host`` are masked; control characters from user
+input are escaped so a ticket's text can never forge a log line.
 """
 
 from __future__ import annotations
@@ -18,6 +20,11 @@ from typing import Any, TextIO
 from bot.settings import LoggingSettings
 
 _TOKEN_SHAPES = re.compile(r"\b(xox[abposre]-|xapp-)[A-Za-z0-9-]{6,}")
+# a URL ends at white space, a quote, an angle bracket or a backslash (a JSON escape)
+_RESPONSE_URLS = re.compile(r"(\bhttps?://[^\s/]+/(?:commands|actions)/)[^\s\"'<>\\]+")
+_URL_CREDENTIALS = re.compile(
+    r"(\b[A-Za-z][A-Za-z0-9+.-]*://)([^\s/@:\"'<>\\]*)(:[^\s/\"'<>\\]*)?@"
+)
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\u2028\u2029]")
 _STANDARD_ATTRS = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
     "message",
@@ -43,7 +50,16 @@ class _Scrubber:
     def __call__(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, "***")
+        text = _RESPONSE_URLS.sub(r"\1***", text)
+        text = _URL_CREDENTIALS.sub(_masked_credentials, text)
         return _TOKEN_SHAPES.sub(lambda m: m.group(1) + "***", text)
+
+
+def _masked_credentials(match: re.Match[str]) -> str:
+    """``scheme://user:***@`` (as ``DATABASE_URL`` is shown), or ``scheme://***@`` for a lone
+    user name, which is often a token."""
+    scheme, user, password = match.groups()
+    return f"{scheme}{user}:***@" if password is not None else f"{scheme}***@"
 
 
 def escape_control(text: str) -> str:

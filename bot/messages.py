@@ -45,6 +45,13 @@ SETTING_FIXES: Final[dict[str, str]] = {
     "LOG_FORMAT": "text or json",
 }
 
+URL_PROBLEMS: Final[dict[str, str]] = {
+    "invalid": "is not an https:// URL",
+    "insecure": "must use https:// (plain http:// only to this machine: 127.0.0.1, ::1, localhost)",
+}
+EXAMPLE_JIRA_URL: Final = "still holds the example https://your-team.atlassian.net"
+FILES_PRIVATE: Final = "{path}: only its owner can read it"
+FILES_OPEN: Final = "other users on this machine can read {files}: run chmod 600 {paths}"
 CONFIG_ERROR_PREFIX: Final = "ticketbot: configuration error:"
 DATABASE_BEHIND: Final = (
     "the database at {url} is at revision {current} but this version needs {head}; "

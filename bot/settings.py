@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from bot import messages
 from bot.errors import ConfigError
 from bot.labels import Label
+from bot.urls import is_example_jira_url, url_secrets
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_PATH = PROJECT_ROOT / "config.yml"
@@ -218,13 +219,14 @@ class Settings(_Section):
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
 
     def secret_values(self) -> list[str]:
-        """Every configured secret, for log redaction."""
+        """Every configured secret, passwords inside URLs included, for log redaction."""
         values = [lookup_dotted(self, ENV_NAMES[name]) for name in SECRET_NAMES]
+        urls = (self.database.url, self.classifier.openai.base_url, self.classifier.kobold.api_url)
         return [
             v.get_secret_value()
             for v in values
             if isinstance(v, SecretStr) and v.get_secret_value()
-        ]
+        ] + [secret for url in urls for secret in url_secrets(url)]
 
 
 def _split_csv(value: Any) -> Any:
@@ -249,9 +251,9 @@ def require_for_run(settings: Settings) -> None:
     for name, value in (("JIRA_BASE_URL", jira.base_url), ("JIRA_PROJECT_KEY", jira.project_key)):
         if not value:
             raise ConfigError(name, "is missing", messages.SETTING_FIXES[name])
-    if not jira.base_url or not jira.base_url.startswith(("http://", "https://")):
+    if is_example_jira_url(jira.base_url):
         raise ConfigError(
-            "JIRA_BASE_URL", "must start with https://", messages.SETTING_FIXES["JIRA_BASE_URL"]
+            "JIRA_BASE_URL", messages.EXAMPLE_JIRA_URL, messages.SETTING_FIXES["JIRA_BASE_URL"]
         )
     if jira.pat is None and (jira.email is None or jira.api_token is None):
         missing = "JIRA_EMAIL" if jira.email is None else "JIRA_API_TOKEN"

@@ -27,7 +27,9 @@ from bot.settings import (
     Settings,
     lookup_dotted,
 )
+from bot.urls import url_problem
 
+TOKEN_URLS = ("SLACK_API_URL", "JIRA_BASE_URL", "OPENAI_BASE_URL", "KOBOLDCPP_API_URL")
 _PLACEHOLDER_MARKERS = ("changeme", "change-me", "your-", "your_", "xxxx", "<", "replace")
 
 
@@ -103,6 +105,7 @@ def load_settings(
         fix = messages.SETTING_FIXES.get(name, "")
         raise ConfigError(name, f"is invalid ({first['msg']})", fix) from None
     _reject_placeholders(settings)
+    _require_safe_urls(settings)
     return settings
 
 
@@ -163,3 +166,12 @@ def _reject_placeholders(settings: Settings) -> None:
             raise ConfigError(
                 name, "still holds the example placeholder", messages.SETTING_FIXES[name]
             )
+
+
+def _require_safe_urls(settings: Settings) -> None:
+    """Tokens go to these URLs: https://, or plain http:// only to a loopback address."""
+    for name in TOKEN_URLS:
+        url = lookup_dotted(settings, ENV_NAMES[name])
+        problem = url_problem(url) if url else None
+        if problem is not None:
+            raise ConfigError(name, messages.URL_PROBLEMS[problem], messages.SETTING_FIXES[name])

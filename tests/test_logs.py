@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from bot.logs import configure_logging, escape_control
-from bot.settings import LoggingSettings
+from bot.settings import DatabaseSettings, LoggingSettings, Settings
 
 
 @pytest.fixture
@@ -80,3 +80,54 @@ def test_debug_level_keeps_bolt_at_info(captured: io.StringIO) -> None:
     logging.getLogger("slack_bolt.AsyncApp").info("A new session has been established")
     assert "user text" not in captured.getvalue()
     assert "new session" in captured.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("said", "shown"),
+    [
+        (
+            "posting to https://hooks.slack.com/commands/T0001/1234/AbCdEf123 now",
+            "posting to https://hooks.slack.com/commands/*** now",
+        ),
+        (
+            "url='https://hooks.slack.com/actions/T0001/5678/ZyX987'",
+            "url='https://hooks.slack.com/actions/***'",
+        ),
+        (
+            "emulated http://127.0.0.1:4321/commands/T1/2/tok3n)",
+            "emulated http://127.0.0.1:4321/commands/***",
+        ),
+        (
+            "db postgresql+asyncpg://bot:s3cr%40t@db.internal:5432/tickets down",
+            "db postgresql+asyncpg://bot:***@db.internal:5432/tickets down",
+        ),
+        ("model at https://tok-en-123@llm.example/v1", "model at https://***@llm.example/v1"),
+        ("p@ss in postgresql://u:p@ss@h/db", "p@ss in postgresql://u:***@h/db"),
+        ("plain https://example.com/a@b and a@b.c", "plain https://example.com/a@b and a@b.c"),
+    ],
+)
+def test_response_urls_and_url_credentials_are_masked(
+    captured: io.StringIO, said: str, shown: str
+) -> None:
+    configure_logging(LoggingSettings(), stream=captured)
+    logging.getLogger("t").info("%s", said)
+    assert captured.getvalue().rstrip("\n").endswith(": " + shown)
+
+
+def test_json_lines_stay_json_when_urls_are_masked(captured: io.StringIO) -> None:
+    configure_logging(LoggingSettings(format="json"), stream=captured)
+    said = 'respond "https://hooks.slack.com/commands/T1/2/abc" via "https://u:pw@h/x"'
+    logging.getLogger("t").info(said, extra={"response_url": "https://hooks.slack.com/actions/T/1/z"})
+    entry = json.loads(captured.getvalue())
+    assert entry["message"] == (
+        'respond "https://hooks.slack.com/commands/***" via "https://u:***@h/x"'
+    )
+    assert entry["response_url"] == "https://hooks.slack.com/actions/***"
+
+
+def test_the_database_password_is_masked_wherever_it_appears(captured: io.StringIO) -> None:
+    settings = Settings(database=DatabaseSettings(url="postgresql://bot:db-pw-4242@db/tickets"))
+    configure_logging(LoggingSettings(), secrets=settings.secret_values(), stream=captured)
+    logging.getLogger("t").error("login refused for password db-pw-4242 (keyring)")
+    line = captured.getvalue()
+    assert "db-pw-4242" not in line and "password *** (keyring)" in line

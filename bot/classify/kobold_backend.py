@@ -17,6 +17,7 @@ from bot.classify.prompt import plain_prompt
 from bot.classify.types import BackendAnswer, Example, one_hot
 from bot.errors import BackendRejected, BackendUnavailable, ClassificationError
 from bot.labels import LABELS, Label, parse_label
+from bot.urls import redacted_url
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ class KoboldBackend:
         if not model or model.endswith("protected-model"):
             raise BackendRejected("server is password-protected and the key is wrong",
                                   backend=self.name)
-        return f"{model} at {self.api_url}"
+        return f"{model} at {redacted_url(self.api_url)}"
 
     def start(self) -> None:
         """Nothing to prepare: the server is reached on the first call."""
@@ -76,6 +77,7 @@ class KoboldBackend:
     async def _request(self, method: str, path: str, **kwargs: Any) -> Any:
         session = self._session_for_loop()
         url = self.api_url + path
+        shown = redacted_url(url)  # errors name the URL, never its credentials
         try:
             async with session.request(method, url, headers=self._headers, **kwargs) as response:
                 if response.status >= 400:
@@ -84,12 +86,12 @@ class KoboldBackend:
         except ClassificationError:
             raise
         except TimeoutError:
-            raise BackendUnavailable(f"no answer from {url}", backend=self.name) from None
+            raise BackendUnavailable(f"no answer from {shown}", backend=self.name) from None
         except aiohttp.ClientConnectionError as exc:
-            raise BackendUnavailable(f"cannot connect to {url}: {type(exc).__name__}",
+            raise BackendUnavailable(f"cannot connect to {shown}: {type(exc).__name__}",
                                      backend=self.name) from None
         except (aiohttp.ContentTypeError, ValueError) as exc:
-            raise BackendUnavailable(f"malformed answer from {url}: {exc}",
+            raise BackendUnavailable(f"malformed answer from {shown}: {exc}",
                                      backend=self.name) from None
 
     def _session_for_loop(self) -> aiohttp.ClientSession:

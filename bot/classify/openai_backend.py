@@ -22,6 +22,7 @@ from bot.classify.prompt import chat_messages
 from bot.classify.types import BackendAnswer, Example, one_hot
 from bot.errors import BackendRejected, BackendUnavailable
 from bot.labels import LABELS, Label, parse_label
+from bot.urls import redacted_url
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,11 @@ class OpenAIBackend:
         self._default_confidence = confidence_without_logprobs
 
     @property
+    def shown_url(self) -> str:
+        """The server's URL as it may be printed: without credentials."""
+        return redacted_url(str(self._client.base_url))
+
+    @property
     def uses_schema(self) -> bool:
         return self._server not in _NO_SCHEMA
 
@@ -82,7 +88,7 @@ class OpenAIBackend:
                 return await self._ask(messages, SCHEMA_FORMAT)
             except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
                 log.info("openai: %s rejected json_schema (%s); trying json_object",
-                         self._client.base_url, exc.status_code)
+                         self.shown_url, exc.status_code)
                 answer = await self._ask(messages, {"type": "json_object"})
                 _NO_SCHEMA.add(self._server)
                 return answer
@@ -91,7 +97,7 @@ class OpenAIBackend:
     async def health(self) -> str:
         answer = await self.classify("health check: the office printer shows an error")
         mode = "json_schema" if self.uses_schema else "json_object"
-        return f"{self.model} at {self._client.base_url} answered {answer.label} ({mode})"
+        return f"{self.model} at {self.shown_url} answered {answer.label} ({mode})"
 
     def start(self) -> None:
         """Nothing to prepare: the server is reached on the first call."""

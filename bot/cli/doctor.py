@@ -16,8 +16,9 @@ from bot.classify.health import check_backends
 from bot.cli.support import run_async, settings_or_exit
 from bot.db.health import check_database
 from bot.errors import ConfigError
-from bot.health import Check, CheckFunction
+from bot.health import Check, CheckFunction, privacy_check
 from bot.settings import Settings, require_for_run
+from bot.settings_loader import data_dir
 from bot.slack.health import check_slack
 from bot.tracker.health import check_tracker
 
@@ -25,10 +26,12 @@ log = logging.getLogger(__name__)
 
 
 async def check_settings(settings: Settings) -> list[Check]:
+    dotenv = privacy_check(".env file mode", [data_dir() / ".env"])  # it holds the tokens
+    files = [dotenv] if dotenv else []
     try:
         require_for_run(settings)
     except ConfigError as exc:
-        return [Check("settings", False, str(exc))]
+        return [Check("settings", False, str(exc)), *files]
     approvers = settings.approvals.approvers
     detail = (
         f"{len(approvers)} approver(s)" if approvers else "no APPROVERS: every decision is refused"
@@ -36,6 +39,7 @@ async def check_settings(settings: Settings) -> list[Check]:
     return [
         Check("settings", True, "all required settings present"),
         Check("approvers", True, detail, warning=not approvers),
+        *files,
     ]
 
 

@@ -1,8 +1,16 @@
-"""Async engine and session factory for the ticket log (SQLite by default, PostgreSQL by URL)."""
+"""Async engine and session factory for the ticket log (SQLite by default, PostgreSQL by URL).
+
+Every engine hides bound parameters in its errors (``hide_parameters``): a failed insert
+never puts ticket text or a Slack ``response_url`` into an exception, so into a log line. A
+new SQLite file is created ``0600`` (its ``-wal`` and ``-shm`` files take the database file's
+mode) in a directory created ``0700``.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -51,8 +59,9 @@ def redacted(url: str) -> str:
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     url = normalise_url(url)
+    kwargs = {"hide_parameters": True, **kwargs}
     if url.startswith("sqlite"):
-        _create_parent(url)
+        _create_private_file(url)
         # SQLite has one writer: a single connection queues our own writes in order instead of
         # letting them collide on the file lock, where SQLite's busy handler sleeps.
         kwargs = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 60, **kwargs}
@@ -65,11 +74,30 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return engine
 
 
-def _create_parent(url: str) -> None:
-    """The data directory may not exist yet on a first start (``~/.local/share/ticketbot``)."""
-    database = make_url(url).database
-    if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+def sqlite_path(url: str) -> Path | None:
+    """The file a SQLite URL names; None for other databases and in-memory ones."""
+    parsed = make_url(url)
+    database = parsed.database
+    if not parsed.drivername.startswith("sqlite") or not database:
+        return None
+    if database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database).expanduser()
+
+
+def _create_private_file(url: str) -> None:
+    """Create the data directory (``0700``) and the database file (``0600``) if missing.
+
+    SQLite gives the ``-wal`` and ``-shm`` files the mode of the database file, so creating
+    that one ourselves, before SQLite does under the process umask, covers all three. An
+    existing file keeps its mode (``ticketbot doctor`` warns if others can read it).
+    """
+    path = sqlite_path(url)
+    if path is None:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

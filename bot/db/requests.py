@@ -1,11 +1,18 @@
-"""Record new requests once each: ``INSERT … ON CONFLICT (dedupe_key) DO NOTHING``."""
+"""Record new requests once each: ``INSERT … ON CONFLICT (dedupe_key) DO NOTHING``.
+
+A slash command's ``response_url`` lets whoever holds it post as the app for 30 minutes. It is
+kept only while it can tell the requester something: ``mark_posted`` clears it, and
+``forget_response_urls`` (run by the worker) clears any left from older requests.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import CursorResult, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +23,9 @@ from bot.db.ticket_reads import TicketReads
 from bot.tickets import NewRequest, TicketState
 
 log = logging.getLogger(__name__)
+
+#: Slack honours a response_url for 30 minutes; after that it is only a liability.
+RESPONSE_URL_MAX_AGE = timedelta(minutes=30)
 
 
 class RequestLog(TicketReads):
@@ -67,6 +77,20 @@ class RequestLog(TicketReads):
             else:
                 log.info("duplicate request %s ignored; ticket %s", key, by_key[key].id)
         return results
+
+    async def forget_response_urls(self, older_than: timedelta = RESPONSE_URL_MAX_AGE) -> int:
+        """Clear the ``response_url`` of requests received over ``older_than`` ago; how many."""
+        statement = (
+            update(Ticket)
+            .where(Ticket.response_url.is_not(None), Ticket.created_at < utcnow() - older_than)
+            .values(response_url=None)
+        )
+        async with self._write("forget old response URLs") as session:
+            result = cast(CursorResult[Any], await session.execute(statement))
+        if result.rowcount:
+            log.info("forgot the response URLs of %s old request(s)", result.rowcount)
+        return result.rowcount
+
 
 
 async def insert_new(session: AsyncSession, requests: Sequence[NewRequest]) -> dict[str, int]:

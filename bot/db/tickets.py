@@ -106,7 +106,7 @@ class TicketLog(RequestLog):
             ticket_id,
             {TicketState.FILED},
             TicketState.POSTED,
-            {"message_channel_id": channel_id, "message_ts": ts},
+            {"message_channel_id": channel_id, "message_ts": ts, "response_url": None},
             details={"channel": channel_id, "ts": ts, "in_channel": in_channel},
             owner=owner,
         )

@@ -10,6 +10,7 @@ from bot.labels import LABELS
 from bot.settings import JiraSettings, Settings
 from bot.tracker.client import Tracker
 from bot.tracker.retry import JiraRetry
+from bot.urls import is_example_jira_url
 
 TrackerFactory = Callable[[JiraSettings], Tracker]
 
@@ -42,6 +43,8 @@ def _missing_settings(jira: JiraSettings) -> list[str]:
         )
         if not value
     ]
+    if is_example_jira_url(jira.base_url):  # never send the credentials to someone's site
+        missing.append("JIRA_BASE_URL (still the example site)")
     if jira.pat is None and not (jira.email and jira.api_token):
         missing.append("JIRA_EMAIL + JIRA_API_TOKEN (or JIRA_PAT)")
     return missing

@@ -14,10 +14,13 @@ import contextlib
 import logging
 
 from bot.db.tickets import TicketLog
+from bot.errors import StorageError
 from bot.settings import PipelineSettings
 from bot.triage.pipeline import TicketPipeline
 
 log = logging.getLogger(__name__)
+
+FORGET_INTERVAL_S = 60.0  # how often old response URLs are cleared
 
 
 class TicketWorker:
@@ -70,12 +73,23 @@ class TicketWorker:
         return started
 
     async def _resume_forever(self) -> None:
+        forget_at = 0.0
         while True:
             try:
                 await self.resume_unfinished()
             except Exception:
                 log.exception("could not look for unfinished tickets")
+            if asyncio.get_running_loop().time() >= forget_at:
+                forget_at = asyncio.get_running_loop().time() + FORGET_INTERVAL_S
+                await self._forget_response_urls()
             await asyncio.sleep(self._settings.resume_interval_s)
+
+    async def _forget_response_urls(self) -> None:
+        """Slack's response URLs are useless after 30 minutes: none is kept longer."""
+        try:
+            await self._tickets.forget_response_urls()
+        except StorageError as exc:
+            log.warning("could not clear old response URLs: %s", exc)
 
     async def stop(self, deadline: float | None = None) -> None:
         """Stop taking work; in-flight tickets get until ``deadline`` (the event loop's clock;

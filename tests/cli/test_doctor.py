@@ -75,3 +75,38 @@ def test_a_crashing_check_becomes_a_failed_row() -> None:
     rows = asyncio.run(run_checks(Settings(), [broken]))
     assert rows == [Check("broken", False, "crashed: boom")]
     assert render_table(rows).startswith("FAIL  broken")
+
+
+def status_of(output: str, name: str) -> tuple[str, str]:
+    """The status and the detail of the row named ``name``."""
+    for line in output.splitlines():
+        status, _, rest = line.partition("  ")
+        if rest.strip().startswith(name + "  "):
+            return status.strip(), rest.strip()[len(name):].strip()
+    raise AssertionError(f"no row {name!r} in:\n{output}")
+
+
+def test_doctor_warns_about_a_dotenv_and_database_others_can_read(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("JIRA_API_TOKEN=jira-secret-123\n", encoding="utf-8")
+    dotenv.chmod(0o644)
+    database = tmp_path / "loose.db"
+    env = {**RUNNABLE, "TICKETBOT_HOME": str(tmp_path), "APPROVERS": "U123",
+           "DATABASE_URL": f"sqlite+aiosqlite:///{database}"}
+    runner.invoke(main, ["db", "upgrade"], env=env)
+    database.chmod(0o640)
+    result = runner.invoke(main, ["doctor"], env=env)
+    status, detail = status_of(result.output, ".env file mode")
+    assert status == "WARN" and f"chmod 600 {dotenv}" in detail and "0644" in detail
+    status, detail = status_of(result.output, "SQLite file modes")
+    assert status == "WARN" and f"{database} (mode 0640)" in detail
+    assert result.exit_code == 0  # a warning, not a failure
+    assert "jira-secret-123" not in result.output
+
+    dotenv.chmod(0o600)
+    database.chmod(0o600)
+    result = runner.invoke(main, ["doctor"], env=env)
+    assert status_of(result.output, ".env file mode")[0] == "ok"
+    assert status_of(result.output, "SQLite file modes")[0] == "ok"

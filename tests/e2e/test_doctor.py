@@ -60,3 +60,22 @@ async def test_wrong_tokens_fail_with_what_to_fix(
     assert any("jira" in name.lower() for name in failed), output
     assert "invalid_auth" in output
     assert "xoxb-wrong" not in output and "wrong-token" not in output
+
+
+async def test_a_world_readable_dotenv_is_a_warning(
+    bot_env: dict[str, str],
+    slack: SlackEmulator,
+    jira: JiraEmulator,
+    llm: OpenAIEmulator,
+    tmp_path: Path,
+) -> None:
+    dotenv = tmp_path / ".env"  # the data directory's (TICKETBOT_HOME)
+    env = {**bot_env, "LOG_LEVEL": "ERROR"}
+    dotenv.write_text(f"JIRA_API_TOKEN={env.pop('JIRA_API_TOKEN')}\n", encoding="utf-8")
+    dotenv.chmod(0o644)
+    code, output = await doctor(env, tmp_path)
+    [status] = [s for name, s in rows(output).items() if name.startswith(".env file mode")]
+    assert status == "WARN", output
+    assert f"{dotenv} (mode 0644)" in output and f"chmod 600 {dotenv}" in output
+    assert code == 0, output  # a warning, not a failure: the token in it still works
+    assert jira.api_token not in output

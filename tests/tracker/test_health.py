@@ -37,6 +37,13 @@ async def test_missing_settings(jira: JiraEmulator) -> None:
     assert "JIRA_BASE_URL" in checks[0].detail
 
 
+async def test_the_example_site_is_never_called(jira: JiraEmulator) -> None:
+    settings = settings_for(jira, base_url="https://your-team.atlassian.net")
+    checks = await check_tracker(settings)
+    assert len(checks) == 1 and not checks[0].ok
+    assert "JIRA_BASE_URL (still the example site)" in checks[0].detail
+
+
 async def test_bad_credentials(jira: JiraEmulator) -> None:
     checks = by_name(await check_tracker(settings_for(jira, api_token="wrong")))
     assert checks["Jira reachable"].ok
