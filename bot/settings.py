@@ -72,6 +72,7 @@ class JiraSettings(_Section):
     pat: SecretStr | None = None
     project_key: str | None = None
     api_version: Literal[2, 3] = 2
+    email_in_description: bool = False  # name the requester's e-mail when no account matches
     issue_types: dict[Label, str] = Field(
         default_factory=lambda: {  # type: ignore[arg-type]
             "Task": "Task",

@@ -1,7 +1,7 @@
 """Block Kit from pure functions: data in, message or view dicts out.
 
 User text is always escaped before it reaches ``mrkdwn`` (so ``<!channel>`` typed by a user
-pings nobody) and cut on a word boundary to Slack's limits.
+pings nobody) and cut on a word boundary to Slack's limits; no bidi control reorders it.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from bot import messages
 from bot.db.models import Ticket
 from bot.labels import LABELS
 from bot.tickets import Decision
+from bot.tracker.chars import show_bidi
 from bot.tracker.models import IssueDetails
-from bot.tracker.summary import make_summary, shorten
+from bot.tracker.summary import clean_line, make_summary, shorten
 from bot.triage.status import RecentTicket
 
 SECTION_LIMIT = 3000
@@ -82,7 +83,7 @@ def _notification(ticket: Ticket) -> str:
         label=ticket.label or "Ticket",
         key=ticket.jira_key or "",
         summary=ticket_summary(ticket),
-        requester=ticket.requester_name or ticket.requester_id,
+        requester=clean_line(ticket.requester_name or "") or ticket.requester_id,
     )
     return fit(text, TEXT_LIMIT)
 
@@ -99,7 +100,7 @@ def _body(ticket: Ticket) -> list[dict[str, Any]]:
             ),
         ),
     ]
-    details = ticket.text.strip()
+    details = show_bidi(ticket.text.strip())
     if details and details != ticket_summary(ticket):
         blocks.append(section(fit(details, SECTION_LIMIT)))
     if ticket.needs_triage:
@@ -196,14 +197,15 @@ def refusal_text(template: str, ticket: Ticket | None) -> str:
 
 
 def status_message(issue: IssueDetails) -> Message:
-    headline = f"*<{issue.url}|{issue.key}>*  {fit(issue.summary, SECTION_LIMIT - 300)}"
+    summary = clean_line(issue.summary)
+    headline = f"*<{issue.url}|{issue.key}>*  {fit(summary, SECTION_LIMIT - 300)}"
     line = messages.STATUS_LINE.format(
         status=escape(issue.status),
         assignee=escape(issue.assignee or messages.UNASSIGNED),
         priority=escape(issue.priority or "-"),
     )
     return {
-        "text": fit(f"{issue.key}: {issue.status} - {issue.summary}", TEXT_LIMIT),
+        "text": fit(f"{issue.key}: {issue.status} - {summary}", TEXT_LIMIT),
         "blocks": [
             section(headline),
             section(line),

@@ -54,9 +54,11 @@ def adf_to_text(doc: Any) -> str:
 
 
 def rich_text_to_plain(value: Any) -> str:
-    """A rich-text field as Jira returns it (v2 string, v3 ADF document, or None) as text."""
+    """A rich-text field as Jira returns it (v2 string, v3 ADF document, or None) as text;
+    the ``{noformat}`` lines around a v2 description the bot filed are left out."""
     if isinstance(value, str):
-        return value.replace("\r\n", "\n").replace("\r", "\n").strip()
+        lines = value.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        return "\n".join(line for line in lines if line.strip() != "{noformat}").strip()
     return adf_to_text(value)
 
 

@@ -126,12 +126,17 @@ class Tracker:
         fallback = f"Request from {new.requester_name} in Slack"
         override = new.summary if new.summary and new.summary.strip() else None
         summary = make_summary(override or new.text, fallback=fallback)
-        text = build.description_text(new, reporter_mapped=reporter is not None)
+        description = build.description(
+            new,
+            api_version=self._settings.api_version,
+            reporter_mapped=reporter is not None,
+            show_email=self._settings.email_in_description,
+        )
         return build.issue_fields(
             project_key=self._project,
             issue_type=issue_type,
             summary=summary,
-            description=build.rich_text(text, self._settings.api_version),
+            description=description,
             labels=build.issue_labels(
                 self._settings.labels, ticket_label(new.installation, new.ticket_id)
             ),
@@ -192,7 +197,7 @@ class Tracker:
     # ---- change -------------------------------------------------------------------------
 
     async def add_comment(self, key: str, body: str) -> None:
-        """Comment on ``key`` (plain text; ADF on API v3). Retried only when Jira did nothing."""
+        """Comment on ``key``, shown as typed (``rich_text``); retried only if Jira did nothing."""
         key = normalize_issue_key(key)
         value = build.rich_text(body, self._settings.api_version)
         await self._request(

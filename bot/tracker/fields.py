@@ -1,39 +1,127 @@
-"""Pure builders for the fields of a new issue: description (plain or ADF), labels, payload."""
+"""Pure builders for the fields of a new issue: description (wiki markup or ADF), labels, payload.
+
+The description is the requester's text, then a footer we write (who asked, where, the ticket
+number). Nothing a user typed can become markup: on API v2 the text is a ``{noformat}`` block
+and the values in the footer are escaped (``bot.tracker.wiki``); on API v3 every user value is
+a plain ADF text node without marks; the only link is the Slack permalink, which we add.
+Bidi controls in the text are shown as ``[U+202E]``; the display name loses them
+(``bot.tracker.chars``). The requester's e-mail is named only with ``show_email``
+(``jira.email_in_description``, off by default) and when no Jira account matched it.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
+from bot.tracker import wiki
+from bot.tracker.adf import adf_to_text
+from bot.tracker.chars import show_bidi
 from bot.tracker.models import NewIssue
-from bot.tracker.summary import utf16_len
+from bot.tracker.summary import clean_line, utf16_len
 
 MAX_DESCRIPTION = 32_767
 MAX_LABEL = 255
-TRIM_NOTE = "[… trimmed: the request had {total:,} characters; the full text is in Slack]"
-_URL_RE = re.compile(r"https?://[^\s<>|]+")
+TRIM_NOTE = "… trimmed: the request had {total:,} characters; the full text is in Slack."
+RULE = "----"
+#: The Slack permalink, the one link we add: https, a host, a path of plain URL characters.
+_PERMALINK = re.compile(r"https://[A-Za-z0-9.-]+(/[A-Za-z0-9/._=&%?-]*)?")
 
 
-def description_text(new: NewIssue, *, reporter_mapped: bool, limit: int = MAX_DESCRIPTION) -> str:
-    """Full request text, then who asked and where, within ``limit`` UTF-16 units."""
-    footer = _footer(new, reporter_mapped=reporter_mapped)
-    body = new.text.replace("\r\n", "\n").replace("\r", "\n").strip()
-    budget = limit - utf16_len(footer) - 2
-    if utf16_len(body) > budget:
-        note = TRIM_NOTE.format(total=len(body))
-        body = _cut_units(body, budget - utf16_len(note) - 2).rstrip() + "\n\n" + note
-    return f"{body}\n\n{footer}" if body else footer
+@dataclass(frozen=True, slots=True)
+class Description:
+    """What a description says, before it is written as wiki markup or ADF."""
+
+    body: str  # the requester's text: line breaks normalised, bidi controls shown
+    requester: str  # the display name on one line, without invisible characters
+    ticket_id: int
+    email: str | None = None
+    permalink: str | None = None
+    trimmed_from: int | None = None  # the body's length before it was cut
+
+    @property
+    def note(self) -> str | None:
+        return None if self.trimmed_from is None else TRIM_NOTE.format(total=self.trimmed_from)
+
+    def footer(self, value: Callable[[str], str]) -> list[tuple[str, str | None]]:
+        """Our footer lines as (text, link after it); ``value`` writes each user-supplied
+        value (the name, the e-mail) into the text."""
+        who = value(self.requester)
+        if self.email:
+            who = f"{who} ({value(self.email)})"
+        lines: list[tuple[str, str | None]] = [(f"Requested in Slack by {who}.", None)]
+        if self.permalink:
+            lines.append(("Slack message: ", self.permalink))
+        lines.append((f"Filed by ticketbot, ticket #{self.ticket_id}.", None))
+        return lines
 
 
-def _footer(new: NewIssue, *, reporter_mapped: bool) -> str:
-    who = " ".join(new.requester_name.split()) or "unknown user"
-    if new.requester_email and not reporter_mapped:
-        who = f"{who} ({new.requester_email})"
-    lines = ["----", f"Requested in Slack by {who}."]
-    if new.permalink:
-        lines.append(f"Slack message: {new.permalink}")
-    lines.append(f"Filed by ticketbot, ticket #{new.ticket_id}.")
-    return "\n".join(lines)
+def describe(new: NewIssue, *, reporter_mapped: bool, show_email: bool = False) -> Description:
+    """The parts of ``new``'s description, uncut."""
+    email = new.requester_email if show_email and not reporter_mapped else None
+    permalink = new.permalink if new.permalink and _PERMALINK.fullmatch(new.permalink) else None
+    return Description(
+        body=show_bidi(new.text.replace("\r\n", "\n").replace("\r", "\n").strip()),
+        requester=clean_line(new.requester_name) or "unknown user",
+        ticket_id=new.ticket_id,
+        email=clean_line(email or "") or None,
+        permalink=permalink,
+    )
+
+
+def description(
+    new: NewIssue,
+    *,
+    api_version: int,
+    reporter_mapped: bool,
+    show_email: bool = False,
+    limit: int = MAX_DESCRIPTION,
+) -> str | dict[str, Any]:
+    """The ``description`` field: wiki markup for API v2, ADF for v3, within ``limit``."""
+    parts = describe(new, reporter_mapped=reporter_mapped, show_email=show_email)
+    if api_version == 3:
+        return adf_description(fit(parts, _adf_length, limit))
+    return wiki_description(fit(parts, lambda d: utf16_len(wiki_description(d)), limit))
+
+
+def _adf_length(parts: Description) -> int:
+    return utf16_len(adf_to_text(adf_description(parts)))
+
+
+def fit(parts: Description, measure: Callable[[Description], int], limit: int) -> Description:
+    """``parts`` with the body cut (and the trim note added) so ``measure`` is within ``limit``."""
+    if measure(parts) <= limit:
+        return parts
+    empty = replace(parts, body="", trimmed_from=len(parts.body))
+    budget = limit - measure(empty) - 1
+    return replace(empty, body=_cut_units(parts.body, budget).rstrip())
+
+
+def wiki_description(parts: Description) -> str:
+    """Wiki markup (API v2): the body in a ``{noformat}`` block, then our footer."""
+    blocks: list[str] = []
+    if parts.body or parts.trimmed_from is not None:
+        blocks.append(wiki.noformat_block(parts.body))
+    if parts.note:
+        blocks.append(parts.note)
+    footer = [text + (link or "") for text, link in parts.footer(wiki.inline)]
+    return "\n".join([*blocks, RULE, *footer])
+
+
+def adf_description(parts: Description) -> dict[str, Any]:
+    """ADF (API v3): the body as plain text paragraphs, a rule, then our footer."""
+    content = _adf_paragraphs(parts.body)
+    if parts.note:
+        content.append(_paragraph(_text(parts.note)))
+    content.append({"type": "rule"})
+    for text, link in parts.footer(str):
+        nodes = [_text(text)]
+        if link:
+            nodes.append(_text(link, marks=[{"type": "link", "attrs": {"href": link}}]))
+        content.append(_paragraph(*nodes))
+    return {"type": "doc", "version": 1, "content": content}
 
 
 def _cut_units(text: str, units: int) -> str:
@@ -42,32 +130,29 @@ def _cut_units(text: str, units: int) -> str:
 
 
 def adf_document(text: str) -> dict[str, Any]:
-    """Atlassian Document Format: one paragraph per non-blank line, URLs as links, no ``\\n``."""
-    paragraphs = [_adf_paragraph(line) for line in text.splitlines() if line.strip()]
-    return {"type": "doc", "version": 1, "content": paragraphs}
+    """Plain text as ADF: one paragraph per non-blank line, text nodes only (no marks)."""
+    return {"type": "doc", "version": 1, "content": _adf_paragraphs(text)}
 
 
-def _adf_paragraph(line: str) -> dict[str, Any]:
-    nodes: list[dict[str, Any]] = []
-    position = 0
-    for match in _URL_RE.finditer(line):
-        _add_text(nodes, line[position : match.start()])
-        url = match.group(0)
-        link = {"type": "link", "attrs": {"href": url}}
-        nodes.append({"type": "text", "text": url, "marks": [link]})
-        position = match.end()
-    _add_text(nodes, line[position:])
-    return {"type": "paragraph", "content": nodes}
+def _adf_paragraphs(text: str) -> list[dict[str, Any]]:
+    return [_paragraph(_text(line)) for line in text.splitlines() if line.strip()]
 
 
-def _add_text(nodes: list[dict[str, Any]], text: str) -> None:
-    if text:
-        nodes.append({"type": "text", "text": text})
+def _paragraph(*nodes: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "paragraph", "content": list(nodes)}
+
+
+def _text(text: str, *, marks: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    node: dict[str, Any] = {"type": "text", "text": text}
+    if marks:
+        node["marks"] = marks
+    return node
 
 
 def rich_text(text: str, api_version: int) -> str | dict[str, Any]:
-    """A rich-text field value: wiki-markup string for API v2, ADF for v3."""
-    return adf_document(text) if api_version == 3 else text
+    """Plain text (a comment) as a rich-text value that shows it as typed: ADF for API v3,
+    escaped wiki markup for v2."""
+    return adf_document(text) if api_version == 3 else wiki.lines(text)
 
 
 def issue_labels(configured: list[str], ticket: str) -> list[str]:

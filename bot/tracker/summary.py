@@ -4,8 +4,10 @@ Rules, in order:
 
 1. take the first line that has any visible text;
 2. if that line is longer than the limit, take its first sentence instead;
-3. collapse every run of whitespace (any Unicode space, tab or line separator) to one space and
-   drop control characters, so no newline can reach Jira;
+3. collapse every run of whitespace (any Unicode space, tab or line separator) to one space,
+   drop control characters, so no newline can reach Jira, and drop invisible format
+   characters (bidi overrides and isolates, zero-width characters: ``bot.tracker.chars``), so
+   "Invoice \\u202efdp.exe" reads as it is stored;
 4. if still too long, cut on the last word boundary that fits and add ``…``;
 5. if nothing is left, use the fallback.
 
@@ -16,6 +18,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+
+from bot.tracker.chars import strip_invisible
 
 MAX_SUMMARY = 255
 ELLIPSIS = "…"
@@ -41,8 +45,8 @@ def make_summary(text: str, *, limit: int = MAX_SUMMARY, fallback: str = FALLBAC
 
 
 def clean_line(text: str) -> str:
-    """Collapse whitespace and drop control characters; the result has no line breaks."""
-    visible = "".join(" " if _is_control(ch) else ch for ch in text)
+    """Collapse whitespace, drop control and invisible format characters; no line breaks."""
+    visible = "".join(" " if _is_control(ch) else ch for ch in strip_invisible(text))
     return " ".join(visible.split())
 
 

@@ -105,3 +105,33 @@ def test_modal_round_trip_of_values() -> None:
 def test_unescape_inverts_slacks_escaping() -> None:
     assert blocks.unescape("a &lt;b&gt; &amp;amp;") == "a <b> &amp;"
     assert blocks.escape(blocks.unescape("x &lt;!here&gt;")) == "x &lt;!here&gt;"
+
+
+BIDI_AND_ZERO_WIDTH = set("\u200b\u200c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2069")
+
+
+def test_headlines_drop_bidi_and_zero_width_characters_and_details_show_them() -> None:
+    spoof = "Invoice \u202efdp.exe\u202c urgent\u200b\nsee attachment \u2066x\u2069"
+    message = blocks.ticket_message(ticket(text=spoof, requester_name="Bob\u202e\u200b"))
+    sections = [b["text"]["text"] for b in message["blocks"] if b["type"] == "section"]
+    headline, details = sections[0], sections[1]
+    assert headline.endswith("  Invoice fdp.exe urgent")
+    assert not BIDI_AND_ZERO_WIDTH & set(headline + message["text"])
+    assert message["text"] == "Incident KAN-3: Invoice fdp.exe urgent (from Bob)"
+    assert "Invoice [U+202E]fdp.exe[U+202C] urgent" in details
+    assert "[U+2066]x[U+2069]" in details and "\u202e" not in details
+
+
+def test_status_headline_drops_bidi_characters_from_jira_summaries() -> None:
+    from bot.tracker.models import IssueDetails
+
+    issue = IssueDetails(
+        key="KAN-3",
+        url="https://x.atlassian.net/browse/KAN-3",
+        summary="Invoice \u202efdp.exe\u200b",
+        status="To Do",
+        status_category="new",
+    )
+    message = blocks.status_message(issue)
+    assert "Invoice fdp.exe" in message["blocks"][0]["text"]["text"]
+    assert not BIDI_AND_ZERO_WIDTH & set(all_text(message) + message["text"])

@@ -5,60 +5,67 @@ from __future__ import annotations
 from bot.tracker.fields import (
     MAX_DESCRIPTION,
     adf_document,
-    description_text,
+    description,
     issue_fields,
     issue_labels,
     rich_text,
 )
+from bot.tracker.models import NewIssue
 from bot.tracker.summary import utf16_len
 from tests.tracker.conftest import new_issue
 
 
+def wiki(issue: NewIssue, *, mapped: bool = False, email: bool = False, **kw: int) -> str:
+    text = description(issue, api_version=2, reporter_mapped=mapped, show_email=email, **kw)
+    assert isinstance(text, str)
+    return text
+
+
 def test_description_has_text_requester_permalink_and_ticket() -> None:
-    text = description_text(new_issue(7, "line one\nline two"), reporter_mapped=False)
-    assert text.startswith("line one\nline two\n\n----\n")
-    assert "Requested in Slack by Ada Lovelace." in text
-    assert "Slack message: https://acme.slack.com/archives/C1/p1700000000000100" in text
-    assert "ticket #7" in text
+    text = wiki(new_issue(7, "line one\nline two"))
+    assert text == (
+        "{noformat}\nline one\nline two\n{noformat}\n----\n"
+        "Requested in Slack by Ada Lovelace.\n"
+        "Slack message: https://acme.slack.com/archives/C1/p1700000000000100\n"
+        "Filed by ticketbot, ticket #7."
+    )
 
 
-def test_description_names_email_only_when_reporter_not_mapped() -> None:
+def test_description_names_email_only_when_enabled_and_reporter_not_mapped() -> None:
     issue = new_issue(requester_email="ada@example.com")
-    assert "(ada@example.com)" in description_text(issue, reporter_mapped=False)
-    assert "ada@example.com" not in description_text(issue, reporter_mapped=True)
+    assert "ada@example.com" not in wiki(issue)
+    assert "(ada@example.com)" in wiki(issue, email=True)
+    assert "ada@example.com" not in wiki(issue, mapped=True, email=True)
 
 
-def test_description_without_permalink() -> None:
-    text = description_text(new_issue(permalink=None), reporter_mapped=False)
-    assert "Slack message" not in text
+def test_description_without_permalink_or_text() -> None:
+    assert "Slack message" not in wiki(new_issue(permalink=None))
+    assert wiki(new_issue(text="  \n ")).startswith("----\nRequested in Slack by")
 
 
 def test_long_description_trimmed_with_note() -> None:
-    issue = new_issue(text="🙂" * 40_000)
-    text = description_text(issue, reporter_mapped=False)
+    text = wiki(new_issue(text="🙂" * 40_000))
     assert utf16_len(text) <= MAX_DESCRIPTION
-    assert "trimmed: the request had 40,000 characters" in text
+    assert "\n{noformat}\n… trimmed: the request had 40,000 characters;" in text
     assert text.endswith("ticket #1.")
 
 
 def test_description_at_the_limit_is_not_trimmed() -> None:
-    footer_len = utf16_len(description_text(new_issue(text=""), reporter_mapped=False))
-    body = "a" * (MAX_DESCRIPTION - footer_len - 2)
-    text = description_text(new_issue(text=body), reporter_mapped=False)
+    overhead = utf16_len(wiki(new_issue(text="x"))) - 1
+    text = wiki(new_issue(text="a" * (MAX_DESCRIPTION - overhead)))
     assert utf16_len(text) == MAX_DESCRIPTION
     assert "trimmed" not in text
+    assert "trimmed" in wiki(new_issue(text="a" * (MAX_DESCRIPTION - overhead + 1)))
 
 
-def test_adf_one_paragraph_per_line_no_newlines_links_marked() -> None:
+URL_LINE = "see https://x.test/a?b=1 now"
+
+
+def test_adf_one_paragraph_per_line_plain_text_only() -> None:
     doc = adf_document("first line\n\nsee https://x.test/a?b=1 now\n")
     assert doc["type"] == "doc" and doc["version"] == 1
-    assert len(doc["content"]) == 2
-    nodes = doc["content"][1]["content"]
-    assert [n["text"] for n in nodes] == ["see ", "https://x.test/a?b=1", " now"]
-    assert nodes[1]["marks"] == [{"type": "link", "attrs": {"href": "https://x.test/a?b=1"}}]
-    for paragraph in doc["content"]:
-        for node in paragraph["content"]:
-            assert "\n" not in node["text"] and node["text"]
+    texts = [[{"type": "text", "text": "first line"}], [{"type": "text", "text": URL_LINE}]]
+    assert doc["content"] == [{"type": "paragraph", "content": nodes} for nodes in texts]
 
 
 def test_rich_text_by_api_version() -> None:
