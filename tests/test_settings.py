@@ -142,7 +142,7 @@ def test_unknown_key_in_config_is_rejected(tmp_path: Path) -> None:
 def test_require_for_run_names_the_first_missing_setting(
     tmp_path: Path, missing: str, expected: str
 ) -> None:
-    config = write(tmp_path / "empty.yml", "{}\n")
+    config = write(tmp_path / "no-project.yml", "jira: {project_key: null}\n")
     environ = {k: v for k, v in RUNNABLE.items() if k != missing}
     settings = load_settings({**environ, "TICKETBOT_CONFIG": str(config)})
     with pytest.raises(ConfigError) as caught:

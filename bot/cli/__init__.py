@@ -8,6 +8,7 @@ from bot import __version__
 from bot.cli.classify import classify_command, eval_command
 from bot.cli.db import db_command
 from bot.cli.doctor import doctor_command
+from bot.cli.init import init_command
 from bot.cli.learn import learn_command
 from bot.cli.run import run_command
 from bot.cli.tickets import tickets_command
@@ -41,6 +42,7 @@ def main() -> None:
 
 
 for command in (
+    init_command,
     run_command,
     db_command,
     doctor_command,

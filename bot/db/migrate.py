@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
@@ -16,13 +15,13 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot import messages
+from bot import messages, shipped
 from bot.db.engine import redacted
 from bot.errors import DatabaseBehind, StorageError
 
 log = logging.getLogger(__name__)
 
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+MIGRATIONS_DIR = shipped.MIGRATIONS  # the shipped migrations/, from a checkout or a wheel
 _PG_MIGRATION_LOCK = 0x71C4E7B07  # any constant; serialises replicas migrating at once
 
 

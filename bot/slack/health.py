@@ -7,13 +7,12 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.health import Check
-from bot.settings import PROJECT_ROOT, Settings
-
-MANIFEST = PROJECT_ROOT / "manifest.yml"
+from bot.settings import Settings
+from bot.shipped import MANIFEST
 
 
 def required_scopes() -> frozenset[str]:
-    """The bot scopes manifest.yml asks for: the app needs every one of them."""
+    """The bot scopes the shipped manifest.yml asks for: the app needs every one of them."""
     manifest = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
     return frozenset(manifest["oauth_config"]["scopes"]["bot"])
 

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from bot import __version__
 from bot.cli import main
 
-COMMANDS = ["classify", "db", "doctor", "eval", "learn", "run", "sandbox", "tickets"]
+COMMANDS = ["classify", "db", "doctor", "eval", "init", "learn", "run", "sandbox", "tickets"]
 
 
 def test_version(runner: CliRunner) -> None:
