@@ -289,9 +289,11 @@ def test_compose_variables_are_real_settings_and_no_secret_is_inline() -> None:
         assert service["env_file"], name
 
 
-def test_compose_env_files_are_git_ignored(tmp_path: Path) -> None:
+def test_compose_env_files_are_git_ignored() -> None:
     files = {f for service in compose()["services"].values() for f in service["env_file"]}
     assert files == {"ticketbot.env", "postgres.env"}
+    if not (PROJECT_ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
     for name in files:
         ignored = subprocess.run(
             ["git", "check-ignore", "-q", name], cwd=PROJECT_ROOT, check=False, timeout=30
