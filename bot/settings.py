@@ -114,7 +114,7 @@ class OpenAISettings(_Section):
     base_url: str | None = None
     model: str = "gpt-4o-mini"
     timeout_s: float = Field(default=20.0, gt=0)
-    max_retries: int = Field(default=2, ge=0)
+    max_retries: int = Field(default=0, ge=0)  # the SDK's, inside BackendRetry
 
 
 class KoboldSettings(_Section):

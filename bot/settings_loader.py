@@ -1,6 +1,6 @@
 """Read the settings: the shipped ``config.yml`` defaults, the overrides in ``config.yml`` in
-the data directory (``TICKETBOT_HOME``; or ``TICKETBOT_CONFIG``), then ``.env`` (in the data
-directory), then the environment.
+the data directory (``TICKETBOT_HOME``; or ``TICKETBOT_CONFIG``, from the environment or from
+``.env``), then ``.env`` (in the data directory), then the environment.
 
 Later sources win; the override file replaces the defaults key by key. A missing or
 malformed setting is a ``ConfigError`` that names it and says how to fix it; the example
@@ -122,11 +122,10 @@ def load_settings(
 ) -> Settings:
     """Settings from config.yml, ``.env`` and ``environ``; ConfigError on the first problem."""
     environ = dict(os.environ if environ is None else environ)
-    tree = config_tree(environ)
     home = data_dir(environ)
-    dotenv_file = env_file if env_file is not None else home / ".env"
-    layered = {k: v for k, v in dotenv_values(dotenv_file).items() if v is not None}
-    layered.update(environ)
+    dotenv = read_dotenv(environ, env_file)
+    tree = config_tree(config_environ(environ, dotenv))  # .env first: it may name the file
+    layered = {**dotenv, **environ}
     for name, dotted in ENV_NAMES.items():
         value = layered.get(name)
         if value is not None and value.strip() != "":
@@ -143,6 +142,24 @@ def load_settings(
     _reject_placeholders(settings)
     _require_safe_urls(settings)
     return settings
+
+
+def read_dotenv(environ: Mapping[str, str], env_file: Path | None = None) -> dict[str, str]:
+    """The values of ``.env`` in the data directory (``TICKETBOT_HOME`` there is ignored: the
+    file is found through it)."""
+    path = env_file if env_file is not None else data_dir(environ) / ".env"
+    values = dotenv_values(path).items()
+    return {k: v for k, v in values if v is not None and k != "TICKETBOT_HOME"}
+
+
+def config_environ(environ: Mapping[str, str], dotenv: Mapping[str, str]) -> dict[str, str]:
+    """``environ`` with ``TICKETBOT_CONFIG`` from ``.env`` when only ``.env`` sets it (a relative
+    path there is in the data directory, never the current directory)."""
+    merged = dict(environ)
+    if not environ.get("TICKETBOT_CONFIG") and dotenv.get("TICKETBOT_CONFIG", "").strip():
+        path = Path(dotenv["TICKETBOT_CONFIG"].strip()).expanduser()
+        merged["TICKETBOT_CONFIG"] = str(path if path.is_absolute() else data_dir(environ) / path)
+    return merged
 
 
 def data_dir(environ: Mapping[str, str] | None = None) -> Path:

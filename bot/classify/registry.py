@@ -39,8 +39,12 @@ def _openai(settings: ClassifierSettings) -> Backend:
     key = cfg.api_key.get_secret_value() if cfg.api_key else None
     if key is None and cfg.base_url is None:
         raise ConfigError("OPENAI_API_KEY", "is missing (needed for the openai backend)")
-    return OpenAIBackend(
-        api_key=key, base_url=cfg.base_url, model=cfg.model, timeout_s=cfg.timeout_s, max_retries=0
+    return OpenAIBackend(  # the SDK's own retries, if any, nest inside BackendRetry's
+        api_key=key,
+        base_url=cfg.base_url,
+        model=cfg.model,
+        timeout_s=cfg.timeout_s,
+        max_retries=cfg.max_retries,
     )
 
 
