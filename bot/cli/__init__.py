@@ -6,6 +6,7 @@ import click
 
 from bot import __version__
 from bot.cli.classify import classify_command, eval_command
+from bot.cli.config import config_command
 from bot.cli.db import db_command
 from bot.cli.doctor import doctor_command
 from bot.cli.init import init_command
@@ -44,6 +45,7 @@ def main() -> None:
 for command in (
     init_command,
     run_command,
+    config_command,
     db_command,
     doctor_command,
     tickets_command,
