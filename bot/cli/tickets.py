@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 
 import click
 
@@ -37,14 +38,38 @@ def tickets_command() -> None:
     """Inspect the ticket log and retry failed tickets."""
 
 
+SINCE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M"]
+
+
 @tickets_command.command("list")
 @click.option("--state", type=click.Choice([s.value for s in TicketState]), default=None)
+@click.option("--requester", metavar="USER_ID", help="Only this Slack user's (U012ABCDEF).")
+@click.option(
+    "--since", type=click.DateTime(SINCE_FORMATS), help="Only those created since (UTC)."
+)
+@click.option("--jira", "jira_key", metavar="KEY", help="Only the ticket of this Jira issue.")
 @click.option("--limit", type=int, default=50, show_default=True)
-def list_tickets(state: str | None, limit: int) -> None:
-    """The newest tickets, optionally only those in one state."""
+def list_tickets(
+    state: str | None,
+    requester: str | None,
+    since: datetime | None,
+    jira_key: str | None,
+    limit: int,
+) -> None:
+    """The newest tickets, optionally only those matching every filter given."""
     settings = settings_or_exit()
     wanted = TicketState(state) if state else None
-    rows = run_async(lambda: _with_log(settings, lambda log: log.listing(wanted, limit)))
+    requester_id = requester.strip().upper() if requester else None
+    since_utc = since.replace(tzinfo=UTC) if since and since.tzinfo is None else since
+    key = jira_key.strip().upper() if jira_key else None
+    rows = run_async(
+        lambda: _with_log(
+            settings,
+            lambda log: log.listing(
+                wanted, limit, requester_id=requester_id, since=since_utc, jira_key=key
+            ),
+        )
+    )
     for ticket in rows:
         click.echo(_line(ticket))
     if not rows:

@@ -34,10 +34,25 @@ class TicketReads(Store):
             select(Ticket).where(Ticket.message_channel_id == channel_id, Ticket.message_ts == ts)
         )
 
-    async def listing(self, state: TicketState | None = None, limit: int = 50) -> Sequence[Ticket]:
+    async def listing(
+        self,
+        state: TicketState | None = None,
+        limit: int = 50,
+        *,
+        requester_id: str | None = None,
+        since: datetime | None = None,
+        jira_key: str | None = None,
+    ) -> Sequence[Ticket]:
+        """The newest tickets first, only those matching every filter given."""
         statement = select(Ticket).order_by(Ticket.id.desc()).limit(limit)
         if state is not None:
             statement = statement.where(Ticket.state == state)
+        if requester_id is not None:
+            statement = statement.where(Ticket.requester_id == requester_id)
+        if since is not None:
+            statement = statement.where(Ticket.created_at >= since)
+        if jira_key is not None:
+            statement = statement.where(Ticket.jira_key == jira_key)
         async with self._read("list tickets") as session:
             return (await session.execute(statement)).scalars().all()
 

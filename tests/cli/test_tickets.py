@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from pathlib import Path
 
 from click.testing import CliRunner
+from sqlalchemy import update
 
 from bot.cli import main
 from bot.db.engine import create_engine, session_factory
 from bot.db.leases import Leases
+from bot.db.models import Ticket
 from bot.db.tickets import TicketLog
 from bot.tickets import NewRequest, TicketSource
 
@@ -72,3 +75,45 @@ def test_retry_all_failed(runner: CliRunner, tmp_path: Path) -> None:
     assert runner.invoke(main, ["tickets", "retry"], env=env).exit_code == 2
     assert runner.invoke(main, ["tickets", "retry", "1", "--all-failed"], env=env).exit_code == 2
 
+
+
+def test_tickets_list_filters(runner: CliRunner, tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 't.db'}"
+    env = {"DATABASE_URL": url}
+    runner.invoke(main, ["db", "upgrade"], env=env)
+
+    async def seed() -> None:
+        engine = create_engine(url)
+        sessions = session_factory(engine)
+        log = TicketLog(sessions)
+        for n, (user, text) in enumerate(
+            [("U1", "Old printer"), ("U1", "New VPN"), ("U2", "Laptop for Ann")]
+        ):
+            await log.record_request(
+                NewRequest(f"k{n}", TicketSource.SLASH_COMMAND, "C1", user, text)
+            )
+        async with sessions.begin() as session:
+            old = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+            await session.execute(update(Ticket).where(Ticket.id == 1).values(created_at=old))
+            await session.execute(update(Ticket).where(Ticket.id == 3).values(jira_key="KAN-7"))
+        await engine.dispose()
+
+    asyncio.run(seed())
+
+    def listed(*args: str) -> str:
+        result = runner.invoke(main, ["tickets", "list", *args], env=env)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    by_u1 = listed("--requester", "U1")
+    assert "Old printer" in by_u1 and "New VPN" in by_u1 and "Laptop" not in by_u1
+    since = listed("--since", "2026-12-01")
+    assert "Old printer" not in since and "New VPN" in since and "Laptop" in since
+    assert "Old printer" in listed("--since", "2026-11-20T08:59")
+    by_key = listed("--jira", "kan-7")
+    assert by_key.count("\n") == 1 and "Laptop for Ann" in by_key
+    assert listed("--jira", "KAN-8").strip() == "no tickets"
+    both = listed("--requester", "U1", "--since", "2026-12-01", "--state", "received")
+    assert "New VPN" in both and "Old printer" not in both
+    bad = runner.invoke(main, ["tickets", "list", "--since", "last week"], env=env)
+    assert bad.exit_code == 2
