@@ -55,10 +55,12 @@ $(BIN)/python:
 	$(BIN)/python -m pip install -q --upgrade pip
 
 # llama-cpp-python alone first, from its locked sdist (hash-checked), with LLAMA_CMAKE_ARGS.
+# Not quiet (no -q): this is the long step of a first install, and pip's output shows it going.
 $(STAMPS)/llama: $(LOCK) | $(BIN)/python
 	@mkdir -p $(STAMPS)
 	sed -n '/^llama-cpp-python==/,/# via/p' $(LOCK) > $(STAMPS)/llama.lock
-	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip install -q --no-cache-dir \
+	@echo "Compiling llama.cpp for llama-cpp-python: about 4-7 minutes on 2 cores, once per .venv."
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip install --no-cache-dir \
 		--require-hashes --no-deps -r $(STAMPS)/llama.lock
 	@touch $@
 

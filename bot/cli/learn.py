@@ -21,7 +21,7 @@ from bot.db.examples import ExampleStore
 from bot.errors import TicketbotError
 from bot.labels import LABELS
 from bot.learn.classifier import MemoryClassifier
-from bot.learn.importer import describe, import_csv, import_jira
+from bot.learn.importer import ImportReport, describe, import_csv, import_jira
 from bot.learn.stream import format_stream, run_stream, unmarked_rows
 from bot.tracker.client import Tracker
 
@@ -120,7 +120,8 @@ def learn_command(csv_path: Path | None, jql: str | None, max_issues: int) -> No
         assert jql is not None
         tracker = Tracker(settings.jira)
         try:
-            report = await import_jira(store, tracker, jql, settings.jira.issue_types, max_issues)
+            report = await import_jira(store, tracker, jql, settings.jira.issue_types,
+                                       max_issues, progress=_progress(max_issues))
         finally:
             await tracker.aclose()
         return describe(report, f"jira {jql!r}")
@@ -131,6 +132,14 @@ def learn_command(csv_path: Path | None, jql: str | None, max_issues: int) -> No
         fail(f"ticketbot: {exc}")
     for line in lines:
         click.echo(line)
+
+
+def _progress(max_issues: int) -> Callable[[ImportReport], None]:
+    """After each page of issues, one line on stderr (stdout keeps the final report)."""
+    def show(report: ImportReport) -> None:
+        click.echo(f"jira: {report.read} issues read (at most {max_issues}), "
+                   f"{report.added} new examples so far", err=True)
+    return show
 
 
 def _migrated(work: Callable[[AsyncEngine], Awaitable[T]]) -> Callable[[AsyncEngine], Awaitable[T]]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -82,7 +82,9 @@ def issue_text(issue: FoundIssue) -> str:
 
 
 async def import_jira(store: ExampleStore, source: IssueSource, jql: str,
-                      issue_types: Mapping[Label, str], limit: int = 1000) -> ImportReport:
+                      issue_types: Mapping[Label, str], limit: int = 1000,
+                      progress: Callable[[ImportReport], None] | None = None) -> ImportReport:
+    """Import the issues page by page; ``progress`` is told the running totals after each."""
     inverse = labels_by_type(issue_types)
     report = ImportReport()
     seen: set[str] = set()
@@ -91,6 +93,8 @@ async def import_jira(store: ExampleStore, source: IssueSource, jql: str,
         seen.update(issue.key for issue in fresh)
         report.read += len(fresh)
         report.added += await store.add_many(_examples(fresh, inverse, report.skipped))
+        if progress is not None:
+            progress(report)
     log.info("jira import: %d issues, %d added, skipped %s", report.read, report.added,
              dict(report.skipped))
     return report

@@ -74,6 +74,27 @@ async def test_every_page_is_imported_once_and_again_adds_nothing(
     assert describe(second, "jira") == ["jira: 130 read, 0 added, 130 already known"]
 
 
+async def test_progress_is_reported_after_every_page(
+    jira: JiraEmulator, tracker: Tracker, store: ExampleStore
+) -> None:
+    for n in range(130):
+        jira.add_issue(f"Issue {n}")
+    seen: list[tuple[int, int]] = []
+    await import_jira(store, tracker, JQL, TYPES,
+                      progress=lambda report: seen.append((report.read, report.added)))
+    assert seen == [(50, 50), (100, 100), (130, 130)]
+
+
+def test_learn_progress_goes_to_stderr(capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.cli.learn import _progress
+    from bot.learn.importer import ImportReport
+
+    _progress(1000)(ImportReport(read=100, added=90))
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == "jira: 100 issues read (at most 1000), 90 new examples so far\n"
+
+
 async def test_max_issues_is_respected(
     jira: JiraEmulator, tracker: Tracker, store: ExampleStore
 ) -> None:
