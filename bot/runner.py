@@ -26,6 +26,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from bot import messages
 from bot.errors import ConfigError, TicketbotError
 from bot.logs import configure_logging
+from bot.metrics_http import MetricsServer
 from bot.services import build_services
 from bot.settings import Settings, require_for_run
 from bot.settings_loader import load_settings
@@ -135,14 +136,18 @@ async def serve(settings: Settings, shutdown: Shutdown | None = None) -> None:
     app = create_app(services.slack_client, services.slack)
     assert settings.slack.app_token is not None  # require_for_run checked it
     handler = AsyncSocketModeHandler(app, settings.slack.app_token.get_secret_value())
+    endpoint: MetricsServer | None = None
     try:
         await handler.connect_async()  # type: ignore[no-untyped-call]
         log.info("connected to Slack over Socket Mode")
+        endpoint = await services.start_endpoint(handler.client.is_connected)
         services.start()
         await shutdown.requested.wait()
     finally:
         deadline = shutdown.begin()
         await handler.close_async()  # type: ignore[no-untyped-call]  # no new envelopes first
+        if endpoint is not None:
+            await endpoint.aclose()
         await services.aclose(deadline)
         shutdown.closed()
         log.info("stopped")

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot import metrics
 from bot.classify.registry import build_chain
 from bot.db import migrate
 from bot.db.engine import create_engine, session_factory
@@ -24,12 +27,15 @@ from bot.db.installation import InstallationStore
 from bot.db.leases import Leases
 from bot.db.outbox import Outbox
 from bot.db.tickets import TicketLog
+from bot.errors import ConfigError
 from bot.learn.classifier import MemoryClassifier
+from bot.metrics_http import MetricsServer
 from bot.settings import Settings
 from bot.slack.app import web_client
 from bot.slack.chat import SlackChat
 from bot.slack.context import SlackServices
 from bot.slack.tasks import BackgroundTasks
+from bot.tickets import TicketState
 from bot.tracker.client import Tracker
 from bot.triage.corrections import Corrector
 from bot.triage.decisions import Decider
@@ -42,6 +48,7 @@ from bot.triage.visibility import Visibility
 from bot.triage.worker import TicketWorker
 
 log = logging.getLogger(__name__)
+HEALTH_DB_TIMEOUT_S = 2.0
 
 
 @dataclass(slots=True)
@@ -63,6 +70,43 @@ class Services:
         self.classifier.start()
         self.worker.start()
         self.publisher.start()
+
+    async def start_endpoint(self, slack_up: Callable[[], Awaitable[bool]]) -> MetricsServer | None:
+        """Start the health and metrics endpoint (``metrics.enabled``; None when off).
+        ``slack_up`` says whether the Socket Mode connection is open."""
+        config = self.settings.metrics
+        if not config.enabled:
+            return None
+
+        async def health() -> str | None:
+            if not await slack_up():
+                return "not connected to Slack"
+            try:
+                async with asyncio.timeout(HEALTH_DB_TIMEOUT_S):
+                    async with self.engine.connect() as connection:
+                        await connection.execute(text("SELECT 1"))
+            except Exception as exc:
+                return f"the database does not answer ({type(exc).__name__})"
+            return None
+
+        server = MetricsServer(config.host, config.port, health=health, refresh=self._refresh)
+        try:
+            await server.start()
+        except OSError as exc:
+            raise ConfigError(
+                "metrics.port", f"cannot listen on {config.host}:{config.port} ({exc.strerror})",
+                "choose a free port, or set metrics.enabled: false",
+            ) from None
+        return server
+
+    async def _refresh(self) -> None:
+        """The scrape-time gauges: cheap reads of what other parts already keep."""
+        metrics.QUEUE_DEPTH.set(self.worker.backlog)
+        metrics.MEMORY_SIZE.set(len(self.classifier.memory))
+        for name, breaker in self.classifier.chain.breakers.items():
+            metrics.set_breaker(name, breaker.state)
+        counts = await self.tickets.count_by_state()
+        metrics.set_ticket_counts(counts, [state.value for state in TicketState])
 
     async def aclose(self, deadline: float | None = None) -> None:
         """Let in-flight work reach a saved state, then close every connection.

@@ -195,6 +195,14 @@ class DatabaseSettings(_Section):
     url: str = "sqlite+aiosqlite:///tickets.db"
 
 
+class MetricsSettings(_Section):
+    """The opt-in health and Prometheus endpoint (``bot.metrics_http``); never for Slack."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = Field(default=9464, ge=0, le=65535)  # 0: any free port (tests)
+
+
 class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["text", "json"] = "text"
@@ -219,6 +227,7 @@ class Settings(_Section):
     status: StatusSettings = Field(default_factory=StatusSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
 
     def secret_values(self) -> list[str]:
         """Every configured secret, passwords inside URLs included, for log redaction."""

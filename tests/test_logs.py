@@ -131,3 +131,18 @@ def test_the_database_password_is_masked_wherever_it_appears(captured: io.String
     logging.getLogger("t").error("login refused for password db-pw-4242 (keyring)")
     line = captured.getvalue()
     assert "db-pw-4242" not in line and "password *** (keyring)" in line
+
+
+def test_ticket_fields_are_top_level_json_keys_and_readable_text(captured: io.StringIO) -> None:
+    fields = {"ticket": 12, "jira_key": "OPS-7", "backend": "openai", "channel": "C1"}
+    configure_logging(LoggingSettings(format="json"), stream=captured)
+    logging.getLogger("bot.triage.pipeline").info("ticket %s filed %s", 12, "OPS-7", extra=fields)
+    entry = json.loads(captured.getvalue())
+    assert {key: entry[key] for key in fields} == fields
+    assert entry["message"] == "ticket 12 filed OPS-7"
+
+    captured.seek(0), captured.truncate()
+    configure_logging(LoggingSettings(), stream=captured)
+    logging.getLogger("bot.triage.pipeline").info("ticket %s filed %s", 12, "OPS-7", extra=fields)
+    line = captured.getvalue().strip()
+    assert line.endswith("ticket 12 filed OPS-7 ticket=12 jira_key=OPS-7 backend=openai channel=C1")

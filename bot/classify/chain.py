@@ -12,6 +12,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 
+from bot import metrics
 from bot.classify.breaker import CircuitBreaker
 from bot.classify.retry import BackendRetry
 from bot.classify.types import Backend, BackendAnswer, Classification, Example
@@ -115,12 +116,21 @@ class ClassifierChain:
         self, backend: Backend, text: str, examples: Sequence[Example]
     ) -> BackendAnswer:
         self.calls[backend.name] += 1
+        started, outcome = time.perf_counter(), "error"
         try:
             async with asyncio.timeout(self.timeout_s):
-                return await backend.classify(text, examples)
+                answer = await backend.classify(text, examples)
+            outcome = "ok"
+            return answer
         except TimeoutError:
+            outcome = "timeout"
             raise BackendUnavailable(f"no answer within {self.timeout_s:g}s",
                                      backend=backend.name) from None
+        finally:
+            metrics.CLASSIFIER_CALLS.labels(backend=backend.name, outcome=outcome).inc()
+            metrics.CLASSIFIER_LATENCY.labels(backend=backend.name).observe(
+                time.perf_counter() - started
+            )
 
     def _log_retry(self, name: str, ticket_id: str) -> OnRetry:
         def on_retry(attempt: int, error: BaseException | None, wait: float) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.clock import DatabaseClock
@@ -55,6 +55,13 @@ class TicketReads(Store):
             statement = statement.where(Ticket.jira_key == jira_key)
         async with self._read("list tickets") as session:
             return (await session.execute(statement)).scalars().all()
+
+    async def count_by_state(self) -> dict[str, int]:
+        """How many tickets are in each state (one GROUP BY; the metrics read it per scrape)."""
+        statement = select(Ticket.state, func.count()).group_by(Ticket.state)
+        async with self._read("count tickets") as session:
+            rows = (await session.execute(statement)).all()
+        return {TicketState(state).value: int(count) for state, count in rows}
 
     async def events(self, ticket_id: int) -> Sequence[TicketEvent]:
         statement = (

@@ -21,6 +21,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.logs import BOLT_APP_LOGGER
 from bot.settings import SlackSettings
+from bot.slack.acks import timed_acks
 from bot.slack.context import SlackServices, provide_services
 from bot.slack.listeners import register_all
 from bot.slack.listeners.errors import handle_error
@@ -89,6 +90,7 @@ def create_app(client: AsyncWebClient, services: SlackServices) -> AsyncApp:
         process_before_response=False,
         logger=logging.getLogger(BOLT_APP_LOGGER),  # levels set by bot.logs, not by bolt
     )
+    app.use(timed_acks)
     app.use(provide_services(services))
     register_all(app)
     app.error(handle_error)

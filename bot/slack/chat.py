@@ -24,7 +24,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot import messages
+from bot import messages, metrics
 from bot.db.installation import InstallationIdentity
 from bot.db.models import Ticket, utcnow
 from bot.errors import ChatError, ChatUnavailable
@@ -271,6 +271,7 @@ async def _call(request: Callable[[], Awaitable[T]]) -> T:
         return await request()
     except SlackApiError as exc:
         code = str(exc.response.get("error", "unknown_error"))
+        metrics.SLACK_ERRORS.labels(kind=code).inc()
         if code in ("ratelimited", "rate_limited"):
             raise ChatUnavailable(
                 "Slack rate-limited the bot",
@@ -279,6 +280,7 @@ async def _call(request: Callable[[], Awaitable[T]]) -> T:
             ) from None
         raise ChatError(f"Slack refused the call: {code}", code=code) from None
     except (TimeoutError, ClientError) as exc:
+        metrics.SLACK_ERRORS.labels(kind="unreachable").inc()
         raise ChatUnavailable(f"Slack unreachable: {type(exc).__name__}") from None
 
 

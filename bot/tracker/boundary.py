@@ -14,6 +14,7 @@ from typing import Any
 import requests
 from jira.exceptions import JIRAError
 
+from bot import metrics
 from bot.errors import (
     IssueNotFound,
     TrackerConfigError,
@@ -33,6 +34,12 @@ def map_error(
     """The TrackerError for ``exc``. ``key`` makes a 404 an IssueNotFound."""
     if isinstance(exc, TrackerError):
         return exc
+    error = _convert(exc, key=key, action=action)
+    metrics.JIRA_ERRORS.labels(kind=type(error).__name__).inc()
+    return error
+
+
+def _convert(exc: BaseException, *, key: str | None, action: str) -> TrackerError:
     if isinstance(exc, JIRAError):
         return _from_jira_error(exc, key=key, action=action)
     if isinstance(exc, requests.Timeout):

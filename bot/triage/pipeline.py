@@ -40,7 +40,7 @@ import logging
 import random
 from datetime import timedelta
 
-from bot import messages
+from bot import messages, metrics
 from bot.db.leases import HeldLease, Leases, new_owner
 from bot.db.models import Ticket
 from bot.db.tickets import ClassifiedAs, Step, TicketLog
@@ -56,6 +56,7 @@ from bot.labels import parse_label
 from bot.settings import PipelineSettings
 from bot.tickets import ACTIVE_STATES, TicketState
 from bot.triage.filing import Filing
+from bot.triage.log_fields import fields, of_id
 from bot.triage.ports import Chat, IssueTracker, Person, TicketClassifier
 from bot.triage.visibility import hint_scope
 
@@ -93,27 +94,29 @@ class TicketPipeline:
         """
         async with self._leases.hold(ticket_id, self.owner, self._lease_ttl) as lease:
             if lease is None:
-                log.info("ticket %s is being processed elsewhere", ticket_id)
+                log.info("ticket %s is held elsewhere", ticket_id, extra=of_id(ticket_id))
                 return None
             self._held[ticket_id] = lease
             try:
                 return await self._advance(ticket_id)
             finally:
                 del self._held[ticket_id]
-        log.warning("ticket %s: stopped mid-step, its lease was lost", ticket_id)
+        log.warning("ticket %s: stopped mid-step, its lease was lost", ticket_id,
+                    extra=of_id(ticket_id))
         return None
 
     async def _advance(self, ticket_id: int) -> Ticket | None:
         ticket = await self._tickets.get(ticket_id)
         if ticket is None:
-            log.error("ticket %s does not exist", ticket_id)
+            log.error("ticket %s does not exist", ticket_id, extra=of_id(ticket_id))
             return None
         try:
             return await self._steps(ticket)
         except LeaseLost as exc:
-            log.warning("ticket %s: %s; nothing recorded, the holder carries on", ticket_id, exc)
+            log.warning("ticket %s: %s; nothing recorded, the holder carries on", ticket_id, exc,
+                        extra=of_id(ticket_id))
         except StaleState:
-            log.info("ticket %s was moved by another worker", ticket_id)
+            log.info("ticket %s was moved by another worker", ticket_id, extra=of_id(ticket_id))
         return await self._tickets.get(ticket_id)
 
     async def _steps(self, ticket: Ticket) -> Ticket:
@@ -128,7 +131,8 @@ class TicketPipeline:
         except TicketbotError as exc:
             return await self._give_up(ticket, exc)
         except Exception as exc:
-            log.exception("ticket %s: unexpected error in state %s", ticket.id, ticket.state)
+            log.exception("ticket %s: unexpected error in state %s", ticket.id, ticket.state,
+                          extra=fields(ticket))
             return await self._retry_later(ticket, exc)
         return ticket
 
@@ -149,7 +153,8 @@ class TicketPipeline:
             label, confidence, backend = result.label, result.confidence, result.backend
             triage = result.needs_triage
             evidence = dict(result.model_probabilities) or None
-        log.info("ticket %s classified %s (%.2f) by %s", ticket.id, label, confidence, backend)
+        log.info("ticket %s classified %s (%.2f) by %s", ticket.id, label, confidence, backend,
+                 extra=fields(ticket, backend=backend))
         duplicate = await self._possible_duplicate(ticket)
         found = ClassifiedAs(label, confidence, backend, triage, duplicate, evidence)
         return await self._tickets.mark_classified(ticket.id, found, owner=self.owner)
@@ -164,6 +169,7 @@ class TicketPipeline:
         if ref is None:
             await self._guard(ticket.id, "jira_create")
             ref = await self._tracker.create_issue(new)
+        log.info("ticket %s filed %s", ticket.id, ref.key, extra=fields(ticket, jira_key=ref.key))
         return await self._tickets.mark_filed(
             ticket.id, key=ref.key, url=ref.url, issue_type=ref.issue_type, owner=self.owner
         )
@@ -171,13 +177,17 @@ class TicketPipeline:
     async def _post(self, ticket: Ticket) -> Ticket:
         maybe_posted = await self._tried_before(ticket, "slack_post")
         posted = await self._chat.post_ticket(ticket, maybe_posted=maybe_posted)
-        return await self._tickets.mark_posted(
+        done = await self._tickets.mark_posted(
             ticket.id,
             channel_id=posted.channel_id,
             ts=posted.ts,
             in_channel=posted.in_channel,
             owner=self.owner,
         )
+        took = max(0.0, (done.updated_at - ticket.created_at).total_seconds())
+        metrics.POSTED_LATENCY.observe(took)
+        log.info("ticket %s posted %.1fs after the request", ticket.id, took, extra=fields(done))
+        return done
 
     async def _tried_before(self, ticket: Ticket, step: Step) -> bool:
         """Whether an earlier attempt at this non-idempotent call may have gone through.
@@ -207,7 +217,8 @@ class TicketPipeline:
                 ticket.text, ticket.id, channel_id=hint_scope(ticket)
             )
         except Exception:
-            log.exception("ticket %s: duplicate lookup failed; filing anyway", ticket.id)
+            log.exception("ticket %s: duplicate lookup failed; filing anyway", ticket.id,
+                          extra=fields(ticket))
             return None
 
     async def _requester(self, ticket: Ticket) -> Person:
@@ -215,7 +226,8 @@ class TicketPipeline:
         try:
             return await self._chat.person(ticket.requester_id)
         except TicketbotError as exc:
-            log.warning("ticket %s: no profile for %s (%s)", ticket.id, ticket.requester_id, exc)
+            log.warning("ticket %s: no profile for %s (%s)", ticket.id, ticket.requester_id, exc,
+                        extra=fields(ticket))
             return fallback
 
     async def _retry_later(self, ticket: Ticket, exc: BaseException) -> Ticket:
@@ -249,7 +261,8 @@ class TicketPipeline:
             ticket.id, _describe(exc), retry_at=None, owner=self.owner, give_up=True
         )
         if isinstance(exc, TrackerConfigError):
-            log.error("ticket %s: Jira refused our configuration: %s", ticket.id, exc)
+            log.error("ticket %s: Jira refused our configuration: %s", ticket.id, exc,
+                      extra=fields(ticket))
             text = messages.JIRA_MISCONFIGURED.format(id=ticket.id)
         elif isinstance(exc, TrackerError):
             text = messages.JIRA_REJECTED.format(reason=exc)
@@ -268,7 +281,8 @@ class TicketPipeline:
         try:
             await self._chat.tell_requester(ticket, text)
         except TicketbotError as exc:
-            log.warning("ticket %s: could not tell %s: %s", ticket.id, ticket.requester_id, exc)
+            log.warning("ticket %s: could not tell %s: %s", ticket.id, ticket.requester_id, exc,
+                        extra=fields(ticket))
 
 
 def _describe(exc: BaseException) -> str:

@@ -57,7 +57,7 @@ class TicketWorker:
             try:
                 await self._pipeline.run(ticket_id)
             except Exception:  # the pipeline records its own errors; this is the last net
-                log.exception("ticket %s: pipeline crashed", ticket_id)
+                log.exception("ticket %s: pipeline crashed", ticket_id, extra={"ticket": ticket_id})
 
     def start(self) -> None:
         log.info("worker %s started; its leases name it", self._pipeline.owner)

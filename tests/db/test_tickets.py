@@ -212,3 +212,13 @@ async def test_times_come_back_timezone_aware(ticket_log: TicketLog) -> None:
     ticket, _ = await ticket_log.record_request(request())
     stored = await ticket_log.get(ticket.id)
     assert stored is not None and stored.created_at.utcoffset() == timedelta(0)
+
+
+async def test_count_by_state_is_one_number_per_state_present(
+    ticket_log: TicketLog, leases: Leases
+) -> None:
+    assert await ticket_log.count_by_state() == {}
+    for key in ("a", "b", "c"):
+        await ticket_log.record_request(request(key))
+    await posted(ticket_log, leases, 1)
+    assert await ticket_log.count_by_state() == {"received": 2, "posted": 1}
