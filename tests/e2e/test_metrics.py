@@ -16,7 +16,7 @@ from emulators.jira import JiraEmulator
 from emulators.openai import OpenAIEmulator
 from emulators.slack import SlackEmulator
 from emulators.stack import BotFailed, BotProcess, start_connected
-from tests.e2e.harness import LIFTED_QUOTAS, bot_environment, settled
+from tests.e2e.harness import bot_environment, settled
 from tests.e2e.test_ticket_flow import file_ticket, posted
 
 
@@ -35,11 +35,11 @@ def port() -> int:
 def bot_env(
     slack: SlackEmulator, jira: JiraEmulator, llm: OpenAIEmulator, tmp_path: Path, port: int
 ) -> dict[str, str]:
-    endpoint = f"metrics:\n  enabled: true\n  port: {port}\n"
-    return bot_environment(
-        slack, jira, tmp_path, model=llm, quotas=LIFTED_QUOTAS + endpoint,
-        LLM_BACKENDS="openai", LOG_FORMAT="json",
-    )
+    env = bot_environment(slack, jira, tmp_path, model=llm, LLM_BACKENDS="openai",
+                          LOG_FORMAT="json")
+    with Path(env["TICKETBOT_CONFIG"]).open("a", encoding="utf-8") as config:
+        config.write(f"\nmetrics:\n  enabled: true\n  port: {port}\n")
+    return env
 
 
 @pytest.fixture
