@@ -29,10 +29,12 @@ JIRA_SLOW_S = 16.0  # just over the bot's Jira timeout (15 s): with a retry, a l
 
 
 def default_grace(env: dict[str, str]) -> dict[str, str]:
-    """The test settings with the packaged shutdown grace, and leases that expire in seconds
-    (a process ended by a second signal cannot release its own)."""
+    """The test settings with the packaged shutdown grace, leases that expire in seconds (a
+    process ended by a second signal cannot release its own), and status lookups of any key."""
     config = TEST_CONFIG.replace("  shutdown_grace_s: 10\n", "  lease_ttl_s: 3\n")
     assert config != TEST_CONFIG
+    # /ticket_status of a key the bot did not file must still reach (slow) Jira here
+    config += "status:\n  any_issue: true\n"
     Path(env["TICKETBOT_CONFIG"]).write_text(config, encoding="utf-8")
     return env
 
