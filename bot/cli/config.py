@@ -18,6 +18,7 @@ import click
 from pydantic import BaseModel, SecretStr
 
 from bot import shipped
+from bot.cli.reference import reference_command
 from bot.cli.support import settings_or_exit
 from bot.db.engine import redacted
 from bot.settings import ENV_NAMES, Settings
@@ -116,3 +117,6 @@ def config_show() -> None:
     settings = settings_or_exit()
     for line in show_lines(settings, sources(dict(os.environ))):
         click.echo(line)
+
+
+config_command.add_command(reference_command)
