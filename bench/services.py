@@ -11,6 +11,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from bench import workload
 from emulators.jira import JiraEmulator
 from emulators.openai import OpenAIEmulator
@@ -20,6 +22,8 @@ from emulators.stack import Emulators, base_environment, emulators_running, sqli
 ROOT = Path(__file__).resolve().parent.parent
 ISSUE_TYPES = ("Task", "Bug", "Story", "Incident", "Epic")
 APPROVERS = ("U2", "U1")
+QUOTA_LIMITS = ("tickets", "status_lookups", "unfinished_per_requester", "unfinished_total")
+OUT_OF_REACH = 1_000_000
 
 __all__ = ["Services", "running", "sqlite_url"]
 
@@ -38,14 +42,27 @@ class Services:
         return self.emulated.jira
 
     def env(self, workdir: Path, **extra: str) -> dict[str, str]:
-        """Environment for `python app.py` (or a bench app): the shipped config.yml, our URLs."""
+        """Environment for `python app.py` (or a bench app): the shipped config.yml with the
+        quotas raised out of reach (``bench_config``), our URLs."""
         return {
             **base_environment(workdir),
-            "TICKETBOT_CONFIG": str(ROOT / "config.yml"),
+            "TICKETBOT_CONFIG": str(bench_config(workdir)),
             **self.emulated.environment(workdir, approvers=APPROVERS),
             "LOG_LEVEL": "INFO",
             **extra,
         }
+
+
+def bench_config(workdir: Path) -> Path:
+    """The shipped config.yml, written to ``workdir`` with every quota at a million: a burst
+    from three people is no person, yet the quota checks still run and are measured."""
+    tree = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
+    llama = tree["classifier"]["llama"]
+    llama["model_path"] = str(ROOT / llama["model_path"])  # relative to the file it was in
+    tree["quotas"] |= {name: OUT_OF_REACH for name in QUOTA_LIMITS}
+    path = workdir / "config.yml"
+    path.write_text(yaml.safe_dump(tree, sort_keys=False), encoding="utf-8")
+    return path
 
 
 @contextlib.asynccontextmanager

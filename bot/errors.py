@@ -5,6 +5,7 @@ these at the boundary where they happen, so the rest of the code only handles ou
 
     TicketbotError                  base of everything we raise on purpose
     ├── ConfigError                 a setting is missing or malformed (names it and the fix)
+    ├── QuotaExceeded               over a person's or everyone's quota; nothing was recorded
     ├── StorageError                the ticket log cannot be read or written
     │   ├── StaleState              another worker moved the ticket first
     │   │   └── LeaseLost           this worker's lease on the ticket expired or was taken
@@ -56,6 +57,25 @@ class ConfigError(TicketbotError):
         self.fix = fix
         text = f"{setting} {problem}"
         super().__init__(f"{text}: {fix}" if fix else text)
+
+
+class QuotaExceeded(TicketbotError):
+    """A request refused before anything was recorded (``bot.triage.quotas``).
+
+    ``kind``: ``tickets`` or ``status`` (the person's token bucket for `/ticket` or
+    `/ticket_status`), ``unfinished`` (the person's unfinished tickets), ``busy`` (everyone's).
+    ``limit`` per ``window_s`` (None for the caps, which have no window); ``wait_s``: when to
+    try again.
+    """
+
+    def __init__(
+        self, kind: str, *, limit: int, wait_s: float, window_s: float | None = None
+    ) -> None:
+        super().__init__(f"over the {kind} quota ({limit}); try again in {wait_s:.0f}s")
+        self.kind = kind
+        self.limit = limit
+        self.wait_s = wait_s
+        self.window_s = window_s
 
 
 class StorageError(TicketbotError):

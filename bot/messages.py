@@ -5,8 +5,10 @@ Keeping the wording here makes it reviewable in one place and keeps listeners fr
 
 from __future__ import annotations
 
+import math
 from typing import Final
 
+from bot.errors import QuotaExceeded
 from bot.tickets import Decision
 
 # How to fix each setting; used by ConfigError so the one-line start-up error says what to do.
@@ -66,6 +68,18 @@ ALREADY_RECEIVED: Final = "Already got this one: ticket #{id} is on its way."
 CANNOT_SAVE: Final = (
     "Sorry, I could not save your ticket: the ticket log is unavailable. Nothing was filed; "
     "please try again in a minute."
+)
+QUOTA_TICKETS: Final = (
+    "You have reached the limit of {limit} tickets per {window}, so I did not file this one. "
+    "You can file another in about {wait}."
+)
+QUOTA_UNFINISHED: Final = (
+    "You already have {limit} tickets waiting to be filed, so I did not take this one. "
+    "Please try again in about {wait}, once some of them are through."
+)
+QUOTA_BUSY: Final = (
+    "ticketbot is busy: {limit} tickets are waiting to be filed, so I did not take this one. "
+    "Please try again in about {wait}."
 )
 JIRA_UNREACHABLE_SAVED: Final = (
     "Jira is unreachable; your ticket is saved and will be filed automatically."
@@ -133,6 +147,10 @@ STATUS_USAGE: Final = (
 STATUS_NOT_FOUND: Final = "I could not find {key} in Jira (it does not exist or I may not see it)."
 STATUS_UNAVAILABLE: Final = "Jira is not answering right now; please try again in a minute."
 STATUS_FAILED: Final = "Jira refused the lookup: {reason}"
+QUOTA_STATUS: Final = (
+    "You have reached the limit of {limit} status lookups per {window}. "
+    "Please try again in about {wait}."
+)
 STATUS_LINE: Final = "*Status:* {status}   *Assignee:* {assignee}   *Priority:* {priority}"
 STATUS_UPDATED: Final = "Last updated {updated}"
 UNASSIGNED: Final = "Unassigned"
@@ -158,3 +176,25 @@ MODAL_OPEN_FAILED: Final = (
     "`/ticket the VPN drops every 10 minutes`"
 )
 UNEXPECTED: Final = "Something went wrong on my side; it has been logged. Please try again."
+
+
+def duration(seconds: float, *, per: bool = False) -> str:
+    """``45 seconds``, ``1 minute``, ``10 minutes``, ``2 hours`` (rounded up); with ``per``,
+    one unit is the bare unit: "10 tickets per ``minute``"."""
+    units = (("hour", 3600), ("minute", 60))
+    unit, size = next(((u, s) for u, s in units if seconds >= s), ("second", 1))
+    count = max(1, math.ceil(seconds / size - 1e-9))
+    if count == 1:
+        return unit if per else f"1 {unit}"
+    return f"{count} {unit}s"
+
+
+def over_quota(refusal: QuotaExceeded) -> str:
+    """The private answer to a request refused by a quota (nothing was recorded)."""
+    template = {
+        "tickets": QUOTA_TICKETS,
+        "status": QUOTA_STATUS,
+        "unfinished": QUOTA_UNFINISHED,
+    }.get(refusal.kind, QUOTA_BUSY)
+    window = duration(refusal.window_s or 0, per=True)
+    return template.format(limit=refusal.limit, window=window, wait=duration(refusal.wait_s))

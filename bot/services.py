@@ -43,6 +43,7 @@ from bot.triage.filing import Filing
 from bot.triage.intake import Intake
 from bot.triage.pipeline import TicketPipeline
 from bot.triage.publisher import Publisher
+from bot.triage.quotas import Quotas
 from bot.triage.status import StatusLookup
 from bot.triage.visibility import Visibility
 from bot.triage.worker import TicketWorker
@@ -151,7 +152,9 @@ async def build_services(settings: Settings) -> Services:
     worker = TicketWorker(pipeline, tickets, settings.pipeline)
     publisher = Publisher(tickets, Outbox(sessions), tracker, chat, settings)
     slack = SlackServices(
-        intake=Intake(tickets, worker, settings.pipeline.concurrency),
+        intake=Intake(
+            tickets, worker, settings.pipeline.concurrency, Quotas.from_settings(settings.quotas)
+        ),
         status=StatusLookup(
             tickets, status_tracker, visibility, any_issue=settings.status.any_issue
         ),

@@ -191,6 +191,18 @@ class StatusSettings(_Section):
     members_cache_s: float = Field(default=60.0, ge=0)
 
 
+class QuotaSettings(_Section):
+    """Per person and for the whole bot; ``None`` switches one off (``bot.triage.quotas``)."""
+
+    tickets: int | None = Field(default=10, ge=1)  # `/ticket` and the form, per tickets_window_s
+    tickets_window_s: float = Field(default=600.0, gt=0)
+    status_lookups: int | None = Field(default=30, ge=1)  # per status_window_s
+    status_window_s: float = Field(default=60.0, gt=0)
+    unfinished_per_requester: int | None = Field(default=20, ge=1)
+    unfinished_total: int | None = Field(default=1000, ge=1)
+    busy_retry_s: float = Field(default=300.0, gt=0)  # "try again in …" when a cap is reached
+
+
 class DatabaseSettings(_Section):
     url: str = "sqlite+aiosqlite:///tickets.db"
 
@@ -225,6 +237,7 @@ class Settings(_Section):
     approvals: ApprovalSettings = Field(default_factory=ApprovalSettings)
     pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
     status: StatusSettings = Field(default_factory=StatusSettings)
+    quotas: QuotaSettings = Field(default_factory=QuotaSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)

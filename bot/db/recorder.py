@@ -2,7 +2,8 @@
 
 Each request is acknowledged only after it is committed to the ticket log, so a burst would
 otherwise queue up behind one insert per request. Here the first request starts a write;
-every request that arrives while it is running goes into the next single transaction.
+every request that arrives while it is running goes into the next single transaction. The
+caps on unfinished tickets (``bot.db.admission``) are checked in that same transaction.
 """
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from bot.db.admission import Caps
 from bot.db.models import Ticket
 from bot.db.tickets import TicketLog
+from bot.errors import QuotaExceeded
 from bot.tickets import NewRequest
 
 log = logging.getLogger(__name__)
@@ -22,14 +25,18 @@ Pending = tuple[NewRequest, "asyncio.Future[tuple[Ticket, bool]]"]
 
 
 class GroupCommitRecorder:
-    def __init__(self, tickets: TicketLog, max_batch: int = MAX_BATCH) -> None:
+    def __init__(
+        self, tickets: TicketLog, max_batch: int = MAX_BATCH, caps: Caps | None = None
+    ) -> None:
         self._tickets = tickets
+        self._caps = caps
         self._max_batch = max_batch
         self._pending: list[Pending] = []
         self._writer: asyncio.Task[None] | None = None
 
     async def record(self, request: NewRequest) -> tuple[Ticket, bool]:
-        """``(ticket, created)`` once the request is committed; StorageError if it cannot be."""
+        """``(ticket, created)`` once the request is committed; StorageError if it cannot be,
+        QuotaExceeded (nothing recorded) if it is new and over one of the ``caps``."""
         future: asyncio.Future[tuple[Ticket, bool]] = asyncio.get_running_loop().create_future()
         self._pending.append((request, future))
         if self._writer is None or self._writer.done():
@@ -45,14 +52,19 @@ class GroupCommitRecorder:
 
     async def _write(self, batch: list[Pending]) -> None:
         try:
-            results = await self._tickets.record_requests([request for request, _ in batch])
+            requests = [request for request, _ in batch]
+            results = await self._tickets.record_requests(requests, self._caps)
         except Exception as exc:  # every waiter gets the error; the next batch tries afresh
             for _, future in batch:
                 if not future.done():
                     future.set_exception(exc)
             return
         for (_, future), result in zip(batch, results, strict=True):
-            if not future.done():
+            if future.done():
+                continue
+            if isinstance(result, QuotaExceeded):
+                future.set_exception(result)
+            else:
                 future.set_result(result)
         if len(batch) > 1:
             log.debug("recorded %s requests in one transaction", len(batch))

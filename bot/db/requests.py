@@ -18,11 +18,15 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import ReturningInsert
 
+from bot.db.admission import Caps, refusals
 from bot.db.models import Ticket, TicketEvent, utcnow
 from bot.db.ticket_reads import TicketReads
+from bot.errors import QuotaExceeded
 from bot.tickets import NewRequest, TicketState
 
 log = logging.getLogger(__name__)
+
+Recorded = tuple[Ticket, bool] | QuotaExceeded
 
 #: Slack honours a response_url for 30 minutes; after that it is only a liability.
 RESPONSE_URL_MAX_AGE = timedelta(minutes=30)
@@ -34,16 +38,23 @@ class RequestLog(TicketReads):
     async def record_request(self, request: NewRequest) -> tuple[Ticket, bool]:
         """Record the request once; ``(ticket, created)``; a redelivery gets the first row."""
         [result] = await self.record_requests([request])
+        if isinstance(result, QuotaExceeded):  # only with caps
+            raise result
         return result
 
-    async def record_requests(self, requests: Sequence[NewRequest]) -> list[tuple[Ticket, bool]]:
+    async def record_requests(
+        self, requests: Sequence[NewRequest], caps: Caps | None = None
+    ) -> list[Recorded]:
         """Record many requests in one transaction (group commit), each at most once.
 
         Returns ``(ticket, created)`` per request, in order. A dedupe key already in the log,
-        or repeated within ``requests``, gets the first row and ``created=False``.
+        or repeated within ``requests``, gets the first row and ``created=False``. With
+        ``caps``, a new request over one gets its ``QuotaExceeded`` instead, and no row.
         """
         fresh = list({r.dedupe_key: r for r in reversed(requests)}.values())[::-1]
         async with self._write("record requests") as session:
+            refused = await refusals(session, fresh, caps) if caps else {}
+            fresh = [r for r in fresh if r.dedupe_key not in refused]
             created = await insert_new(session, fresh)
             events = [
                 {
@@ -61,9 +72,13 @@ class RequestLog(TicketReads):
             keys = [r.dedupe_key for r in fresh]
             rows = await session.execute(select(Ticket).where(Ticket.dedupe_key.in_(keys)))
             by_key = {t.dedupe_key: t for t in rows.scalars()}
-        results, seen = [], set()
+        results: list[Recorded] = []
+        seen = set()
         for request in requests:
             key = request.dedupe_key
+            if key in refused:
+                results.append(refused[key])
+                continue
             is_new = key in created and key not in seen
             seen.add(key)
             results.append((by_key[key], is_new))

@@ -189,10 +189,12 @@ class TicketLog(RequestLog):
         retry_at: datetime | None,
         owner: str,
         give_up: bool = False,
+        counted: bool = True,
     ) -> Ticket:
-        """Count a failed attempt of ``owner``'s lease; ``give_up`` moves it to ``failed``."""
+        """Count a failed attempt of ``owner``'s lease (``counted=False``: only wait, as for a
+        rate limit); ``give_up`` moves it to ``failed``."""
         values: dict[str, Any] = {
-            "attempts": Ticket.attempts + 1,
+            "attempts": Ticket.attempts + int(counted),
             "last_error": error[:2000],
             "next_attempt_at": retry_at,
             "updated_at": utcnow(),

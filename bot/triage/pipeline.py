@@ -31,7 +31,7 @@ Retries nest in three layers; each outer one sees only what the inner ones gave 
                       ``retry_max_s``; ``failed`` once the request is ``give_up_after_s``
                       (24 h) old, or after ``max_attempts`` (8) unexpected errors. Stored, so it
                       survives restarts; the worker resumes due tickets every
-                      ``resume_interval_s`` (15 s).
+                      ``resume_interval_s`` (15 s). Slack's 429 only waits: it is not counted.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ from bot.db.leases import HeldLease, Leases, new_owner
 from bot.db.models import Ticket
 from bot.db.tickets import ClassifiedAs, Step, TicketLog
 from bot.errors import (
+    ChatUnavailable,
     LeaseLost,
     StaleState,
     TicketbotError,
@@ -232,21 +233,24 @@ class TicketPipeline:
 
     async def _retry_later(self, ticket: Ticket, exc: BaseException) -> Ticket:
         """Wait and try again: a transient error for as long as ``give_up_after_s`` (24 h) from
-        the request, an unexpected one (a bug) ``max_attempts`` times."""
-        attempts = ticket.attempts + 1
+        the request, an unexpected one (a bug) ``max_attempts`` times. Slack's rate limit is no
+        failed attempt: the ticket waits for its Retry-After, uncounted, and no one is told."""
+        counted = not _rate_limited(exc)
+        attempts = ticket.attempts + int(counted)
         now = await self._tickets.clock.now()
         if isinstance(exc, TransientError):
             waited = now - ticket.created_at
             give_up = waited >= timedelta(seconds=self._settings.give_up_after_s)
         else:
             give_up = attempts >= self._settings.max_attempts
-        delay = self._delay(attempts, getattr(exc, "retry_after", None))
+        delay = self._delay(max(1, attempts), getattr(exc, "retry_after", None))
         updated = await self._tickets.record_failure(
             ticket.id,
             _describe(exc),
             retry_at=None if give_up else now + delay,
             owner=self.owner,
             give_up=give_up,
+            counted=counted,
         )
         if give_up:
             await self._tell(
@@ -283,6 +287,10 @@ class TicketPipeline:
         except TicketbotError as exc:
             log.warning("ticket %s: could not tell %s: %s", ticket.id, ticket.requester_id, exc,
                         extra=fields(ticket))
+
+
+def _rate_limited(exc: BaseException) -> bool:
+    return isinstance(exc, ChatUnavailable) and exc.code in ("ratelimited", "rate_limited")
 
 
 def _describe(exc: BaseException) -> str:

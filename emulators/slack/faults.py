@@ -74,9 +74,12 @@ class FaultPlan:
     >>> faults.latency("chat.update", 0.5)
     >>> faults.reset_after_success("chat.postMessage")          # stored, then no answer
     >>> faults.stall_after_success("chat.postMessage", 30)      # stored, answered 30 s later
+    >>> faults.channel_post_rate(1.0, burst=3)                  # Slack's per-channel limit
     """
 
     def __init__(self) -> None:
+        self._channel_rate: tuple[float, int] | None = None
+        self._channel_levels: dict[str, tuple[float, float]] = {}  # channel -> (allowance, when)
         self._rate_limits: dict[str, list[RateLimit]] = {}
         self._failures: dict[str, list[Failure]] = {}
         self._latency: dict[str, float] = {}
@@ -119,7 +122,30 @@ class FaultPlan:
         time for a test to kill the caller between Slack's effect and the caller hearing of it."""
         self._stalls.setdefault(method, []).append(Stall(seconds, _budget(times, None)))
 
+    def channel_post_rate(self, per_s: float | None = 1.0, *, burst: int = 3) -> None:
+        """`chat.postMessage` into one conversation: `burst` at once, then `per_s` a second,
+        as Slack allows ("1 message per second per channel, short bursts allowed"); beyond
+        that 429 + Retry-After: 1. None switches it off."""
+        self._channel_rate = None if per_s is None else (per_s, burst)
+        self._channel_levels.clear()
+
+    def channel_post(self, channel: str | None) -> int | None:
+        """Retry-After for a post into `channel` beyond its rate (None: the post may go)."""
+        if self._channel_rate is None or not channel:
+            return None
+        per_s, burst = self._channel_rate
+        now = time.monotonic()
+        allowance, when = self._channel_levels.get(channel, (float(burst), now))
+        allowance = min(float(burst), allowance + (now - when) * per_s)
+        if allowance < 1:
+            self._channel_levels[channel] = (allowance, now)
+            return 1
+        self._channel_levels[channel] = (allowance - 1, now)
+        return None
+
     def clear(self, method: str | None = None) -> None:
+        if method in (None, "chat.postMessage"):
+            self.channel_post_rate(None)
         tables = (self._rate_limits, self._failures, self._latency, self._resets, self._stalls)
         for table in tables:
             if method is None:

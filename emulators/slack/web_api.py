@@ -178,6 +178,8 @@ class WebApi:
             if handler is None:
                 raise SlackError("unknown_method", req_method=method)
             decision = self.faults.decide(method)
+            if decision.retry_after is None and method == "chat.postMessage":
+                decision.retry_after = self.faults.channel_post(args.get("channel"))
             if decision.delay_s:
                 await asyncio.sleep(decision.delay_s)
             if decision.retry_after is not None:

@@ -19,9 +19,9 @@ class CountingLog(TicketLog):
         super().__init__(inner._sessions)
         self.batches: list[int] = []
 
-    async def record_requests(self, requests):  # type: ignore[no-untyped-def]
+    async def record_requests(self, requests, caps=None):  # type: ignore[no-untyped-def]
         self.batches.append(len(requests))
-        return await super().record_requests(requests)
+        return await super().record_requests(requests, caps)
 
 
 async def test_a_burst_is_written_in_few_transactions_each_once(ticket_log: TicketLog) -> None:
@@ -48,11 +48,11 @@ async def test_a_failed_write_fails_its_waiters_only(ticket_log: TicketLog) -> N
     class Broken(TicketLog):
         calls = 0
 
-        async def record_requests(self, requests):  # type: ignore[no-untyped-def]
+        async def record_requests(self, requests, caps=None):  # type: ignore[no-untyped-def]
             Broken.calls += 1
             if Broken.calls == 1:
                 raise StorageError("disk full")
-            return await ticket_log.record_requests(requests)
+            return await ticket_log.record_requests(requests, caps)
 
     recorder = GroupCommitRecorder(Broken(ticket_log._sessions))
     with pytest.raises(StorageError):

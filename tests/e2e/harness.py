@@ -39,6 +39,14 @@ pipeline:
   shutdown_grace_s: 10
   lease_ttl_s: 5
 """
+# The other e2e tests send bursts no person would (30 tickets at once from one user); the
+# quotas' own test (test_quotas.py) runs with the shipped ones.
+LIFTED_QUOTAS = """
+quotas:
+  tickets: 10000
+  unfinished_per_requester: 10000
+  unfinished_total: 10000
+"""
 
 
 def bot_environment(
@@ -47,11 +55,13 @@ def bot_environment(
     workdir: Path,
     *,
     model: OpenAIEmulator | None = None,
+    quotas: str = LIFTED_QUOTAS,
     **extra: str,
 ) -> dict[str, str]:
-    """The bot's environment: ``TEST_CONFIG`` (written to ``workdir``), the emulators, ``extra``."""
+    """The bot's environment: ``TEST_CONFIG`` and ``quotas`` (written to ``workdir``), the
+    emulators, ``extra``."""
     config = workdir / "config.yml"
-    config.write_text(TEST_CONFIG, encoding="utf-8")
+    config.write_text(TEST_CONFIG + quotas, encoding="utf-8")
     return {
         **base_environment(workdir),
         "TICKETBOT_CONFIG": str(config),

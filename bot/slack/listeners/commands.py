@@ -11,7 +11,14 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages
-from bot.errors import InvalidIssueKey, IssueNotFound, StorageError, TrackerError, TransientError
+from bot.errors import (
+    InvalidIssueKey,
+    IssueNotFound,
+    QuotaExceeded,
+    StorageError,
+    TrackerError,
+    TransientError,
+)
 from bot.slack import blocks
 from bot.slack.context import SlackServices, services_of
 from bot.tickets import NewRequest, TicketSource
@@ -33,8 +40,13 @@ async def handle_ticket(
 async def handle_ticket_status(
     ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
 ) -> None:
-    await ack()
     services = services_of(context)
+    try:
+        services.intake.quotas.take_status(command["user_id"])
+    except QuotaExceeded as refusal:
+        await ack(messages.over_quota(refusal))
+        return
+    await ack()
     query = blocks.unescape(command.get("text") or "").strip()
     services.background.spawn(
         _status(services, query, command["user_id"], respond),
@@ -60,6 +72,8 @@ async def _file(services: SlackServices, command: dict[str, Any], text: str) -> 
     )
     try:
         receipt = await services.intake.receive(request)
+    except QuotaExceeded as refusal:
+        return messages.over_quota(refusal)
     except StorageError:
         log.exception("could not record /ticket from %s", command["user_id"])
         return messages.CANNOT_SAVE

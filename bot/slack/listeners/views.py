@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from bot import messages
-from bot.errors import StorageError
+from bot.errors import QuotaExceeded, StorageError
 from bot.slack import blocks
 from bot.slack.context import services_of
 from bot.tickets import NewRequest, TicketSource
@@ -39,6 +39,10 @@ async def handle_ticket_form(
     )
     try:
         await services_of(context).intake.receive(request)
+    except QuotaExceeded as refusal:
+        text = messages.over_quota(refusal)
+        await ack(response_action="errors", errors={blocks.SUMMARY_BLOCK: text})
+        return
     except StorageError:
         log.exception("could not record the form from %s", body["user"]["id"])
         await ack(response_action="errors", errors={blocks.SUMMARY_BLOCK: messages.CANNOT_SAVE})
