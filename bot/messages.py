@@ -16,17 +16,17 @@ SETTING_FIXES: Final[dict[str, str]] = {
     "TICKETBOT_CONFIG": "point it at an existing config.yml or unset it to use the shipped one",
     "SLACK_BOT_TOKEN": (
         "install the app from manifest.yml and copy the Bot User OAuth Token (xoxb-…) "
-        "into .env (README § Slack)"
+        "into .env (README § Install for real)"
     ),
     "SLACK_APP_TOKEN": (
-        "create an app-level token with connections:write (README § Slack) and put it in .env"
+        "create an app-level token with connections:write (README § Install for real) and put it in .env"
     ),
     "SLACK_API_URL": "leave it unset for slack.com, or give the Web API base URL ending in /api/",
-    "JIRA_BASE_URL": "set it to your site, e.g. https://your-team.atlassian.net (README § Jira)",
-    "JIRA_EMAIL": "set it to the Atlassian account email that owns JIRA_API_TOKEN (README § Jira)",
+    "JIRA_BASE_URL": "set it to your site, e.g. https://your-team.atlassian.net (README § Install for real)",
+    "JIRA_EMAIL": "set it to the Atlassian account email that owns JIRA_API_TOKEN (README § Install for real)",
     "JIRA_API_TOKEN": (
         "create one at https://id.atlassian.com/manage-profile/security/api-tokens and put it "
-        "in .env, or set JIRA_PAT for Jira Server / Data Center (README § Jira)"
+        "in .env, or set JIRA_PAT for Jira Server / Data Center (README § Install for real)"
     ),
     "JIRA_PAT": "create a personal access token in your Jira profile and put it in .env",
     "JIRA_PROJECT_KEY": "set it to the key of the project new issues go to, e.g. KAN",

@@ -7,7 +7,7 @@ from typing import Final
 BANNER: Final = """\
 ticketbot sandbox: the real bot (python app.py, Socket Mode) against an emulated Slack
 workspace and an emulated Jira project, with a throw-away database; classifier: {backends}.
-To connect a real workspace instead, follow README § Slack and § Jira, put the tokens in
+To connect a real workspace instead, follow README § Install for real, put the tokens in
 .env and run `make run` again. Type `help` for the commands, `quit` to leave."""
 
 NO_TOKENS_BANNER: Final = """\
