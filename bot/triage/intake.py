@@ -73,13 +73,14 @@ class Intake:
         try:
             ahead = self._worker.backlog
             ticket, created = await self._recorder.record(request)
+            _settle(taken, ticket)
         except Exception as exc:
-            _settle(taken, None)
             self.quotas.give_back_ticket(person)  # nothing recorded: it does not count
             if isinstance(exc, QuotaExceeded):
                 log.info("request from %s refused: %s", person, exc)
             raise
-        _settle(taken, ticket)
+        finally:
+            _settle(taken, None)  # not recorded, or cancelled: no redelivery waits for ever
         if created:
             self._worker.submit(ticket.id)
         else:

@@ -202,6 +202,32 @@ async def test_a_redelivery_while_the_first_is_still_being_recorded_gets_its_tic
     assert receipts[0].ticket.id == receipts[1].ticket.id
 
 
+async def test_a_redelivery_after_the_first_was_cancelled_is_refused_not_left_waiting(
+    ticket_log: TicketLog, worker: TicketWorker
+) -> None:
+    gate = asyncio.Event()
+
+    class Stuck(TicketLog):
+        async def record_requests(self, requests, caps=None):  # type: ignore[no-untyped-def]
+            await gate.wait()
+            return await super().record_requests(requests, caps)
+
+    quotas = Quotas.from_settings(QuotaSettings(tickets=1), Clock())
+    taking = Intake(Stuck(ticket_log._sessions), worker, 8, quotas)
+    first = asyncio.create_task(taking.receive(request("k1")))
+    await asyncio.sleep(0.01)
+    first.cancel()  # a shutdown while the log is slow
+    await asyncio.gather(first, return_exceptions=True)
+    with pytest.raises(QuotaExceeded):
+        await asyncio.wait_for(taking.receive(request("k1")), timeout=5)
+    gate.set()  # the write already queued still lands: the request was taken before the stop
+    for _ in range(200):
+        if "k1" in await dedupe_keys(ticket_log):
+            break
+        await asyncio.sleep(0.01)
+    assert "k1" in await dedupe_keys(ticket_log)
+
+
 async def test_redeliveries_cost_no_token(ticket_log: TicketLog, worker: TicketWorker) -> None:
     taking = intake(ticket_log, worker, tickets=2)
     await taking.receive(request("k1"))
