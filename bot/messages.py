@@ -19,11 +19,17 @@ SETTING_FIXES: Final[dict[str, str]] = {
         "into .env (README § Install for real)"
     ),
     "SLACK_APP_TOKEN": (
-        "create an app-level token with connections:write (README § Install for real) and put it in .env"
+        "create an app-level token with connections:write (README § Install for real) "
+        "and put it in .env"
     ),
     "SLACK_API_URL": "leave it unset for slack.com, or give the Web API base URL ending in /api/",
-    "JIRA_BASE_URL": "set it to your site, e.g. https://your-team.atlassian.net (README § Install for real)",
-    "JIRA_EMAIL": "set it to the Atlassian account email that owns JIRA_API_TOKEN (README § Install for real)",
+    "JIRA_BASE_URL": (
+        "set it to your site, e.g. https://your-team.atlassian.net (README § Install for real)"
+    ),
+    "JIRA_EMAIL": (
+        "set it to the Atlassian account email that owns JIRA_API_TOKEN "
+        "(README § Install for real)"
+    ),
     "JIRA_API_TOKEN": (
         "create one at https://id.atlassian.com/manage-profile/security/api-tokens and put it "
         "in .env, or set JIRA_PAT for Jira Server / Data Center (README § Install for real)"

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import click
 from pydantic import BaseModel, SecretStr
 
-from bot.settings import ENV_NAMES, SECRET_NAMES, Settings
+from bot.settings import ENV_NAMES, PROJECT_ROOT, SECRET_NAMES, Settings
 from bot.shipped import CONFIG
 
 HEADER = """# Configuration reference
@@ -86,6 +87,8 @@ def reference() -> str:
 def _shown(value: Any) -> str:
     if value is None or value == [] or value == {}:
         return "—"
+    if isinstance(value, Path) and value.is_relative_to(PROJECT_ROOT):
+        value = value.relative_to(PROJECT_ROOT)  # the same on every machine
     return f"`{_cell(str(value))}`"
 
 

@@ -107,7 +107,6 @@ class RequestLog(TicketReads):
         return result.rowcount
 
 
-
 async def insert_new(session: AsyncSession, requests: Sequence[NewRequest]) -> dict[str, int]:
     """The dedupe keys actually inserted → their new ticket ids (redeliveries insert nothing)."""
     if not requests:
