@@ -45,7 +45,8 @@ async def test_tickets_and_decisions_survive_a_long_jira_outage(
     assert len(slack.messages("C1", include_replies=False)) == 5
     decided = {t.id: t for t in tickets if t.decision is not None}
     assert {t.state for t in tickets if t.decision is None} == {TicketState.POSTED}
-    rejected, approved = decided[1], decided[2]
+    by_message = {t.message_ts: t for t in decided.values()}
+    rejected, approved = by_message[first.ts], by_message[second.ts]  # posted in either order
     assert (rejected.state, approved.state) == (TicketState.REJECTED, TicketState.APPROVED)
     await slack.wait_for(
         lambda: all(jira.issues[t.jira_key]["comments"] for t in decided.values()) or None,  # type: ignore[index]
