@@ -25,6 +25,8 @@ from typing import Any
 
 from aiohttp import web
 
+from emulators.openai import RecordedRequest
+
 Rule = Callable[[str, Sequence[str]], str]
 _ALTERNATIVE = re.compile(r'"((?:[^"\\]|\\.)*)"')
 _GRAMMAR = re.compile(r"^\s*root\s*::=\s*(.+?)\s*$", re.DOTALL)
@@ -63,14 +65,6 @@ def keyword_rule(prompt: str, options: Sequence[str]) -> str:
         if word in ticket and option in options:
             return option
     return options[0]
-
-
-@dataclass
-class RecordedRequest:
-    method: str
-    path: str
-    authorization: str | None
-    body: Any
 
 
 @dataclass

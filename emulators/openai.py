@@ -56,6 +56,8 @@ class Fault:
 
 @dataclass
 class RecordedRequest:
+    """A request as a model fake received it (the KoboldCPP fake records the same)."""
+
     method: str
     path: str
     authorization: str | None

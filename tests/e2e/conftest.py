@@ -4,11 +4,14 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.db.engine import create_engine
 from emulators.jira import JiraEmulator
 from emulators.openai import OpenAIEmulator
 from emulators.slack import SlackEmulator
 from emulators.stack import BotFailed, BotProcess, start_connected
+from tests.conftest import postgres_url, reset_schema
 from tests.e2e.harness import bot_environment
 
 
@@ -57,3 +60,16 @@ async def bot(
     code = await process.stop()
     assert code == 0, f"exit code {code}; log:\n{process.log}"
     assert "Traceback" not in process.log, process.log
+
+
+@pytest.fixture
+async def shared_postgres() -> AsyncIterator[tuple[str, AsyncEngine]]:
+    """An empty PostgreSQL database for replicas to share (its URL and an engine on it)."""
+    url = postgres_url()
+    if url is None:
+        pytest.skip("two replicas need PostgreSQL: TEST_DATABASE_URL (set by .ci/run)")
+    engine = create_engine(url)
+    await reset_schema(engine)
+    yield url, engine
+    await engine.dispose()
+

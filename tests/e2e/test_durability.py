@@ -8,15 +8,15 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.db.engine import create_engine, session_factory
+from bot.db.engine import session_factory
 from bot.db.models import Ticket
 from bot.db.tickets import TicketLog
 from bot.tickets import TicketState
 from emulators.jira import JiraEmulator
 from emulators.slack import SlackEmulator
 from emulators.stack import BotProcess
-from tests.conftest import postgres_url, reset_schema
 from tests.e2e.harness import read_tickets, settled
 from tests.e2e.test_ticket_flow import posted
 
@@ -134,13 +134,13 @@ async def test_every_classifier_down_files_with_the_fallback_label(
 
 
 async def test_two_replicas_on_postgresql_process_each_ticket_once(
-    bot_env: dict[str, str], slack: SlackEmulator, jira: JiraEmulator, tmp_path: Path
+    bot_env: dict[str, str],
+    slack: SlackEmulator,
+    jira: JiraEmulator,
+    tmp_path: Path,
+    shared_postgres: tuple[str, AsyncEngine],
 ) -> None:
-    url = postgres_url()
-    if url is None:
-        pytest.skip("two replicas need PostgreSQL: TEST_DATABASE_URL (set by .ci/run)")
-    engine = create_engine(url)
-    await reset_schema(engine)
+    url, engine = shared_postgres
     env = {**bot_env, "DATABASE_URL": url}
     replicas = [
         await BotProcess(env, tmp_path / f"r{n}").start()
@@ -159,7 +159,6 @@ async def test_two_replicas_on_postgresql_process_each_ticket_once(
         assert_exactly_once(tickets, jira, slack, count)
     finally:
         codes = [await replica.stop() for replica in replicas]
-        await engine.dispose()
     assert codes == [0, 0], [r.log for r in replicas]
     served = [sum("received from" in line for line in r.log_lines) for r in replicas]
     assert all(n > 0 for n in served), served  # Slack spread the burst over both

@@ -19,17 +19,16 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 
-import pytest
 import yaml
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.db.engine import create_engine, session_factory
+from bot.db.engine import session_factory
 from bot.db.models import Ticket
 from bot.db.tickets import TicketLog
 from bot.tickets import TicketState
 from emulators.jira import JiraEmulator, RecordedRequest
 from emulators.slack import SlackEmulator
 from emulators.stack import BotProcess
-from tests.conftest import postgres_url, reset_schema
 from tests.e2e.harness import TEST_CONFIG
 from tests.e2e.test_ticket_flow import file_ticket
 
@@ -82,13 +81,13 @@ async def in_state(log: TicketLog, ticket_id: int, state: TicketState) -> Ticket
 
 
 async def test_a_jira_step_longer_than_the_lease_files_once_and_fails_nothing(
-    bot_env: dict[str, str], slack: SlackEmulator, jira: JiraEmulator, tmp_path: Path
+    bot_env: dict[str, str],
+    slack: SlackEmulator,
+    jira: JiraEmulator,
+    tmp_path: Path,
+    shared_postgres: tuple[str, AsyncEngine],
 ) -> None:
-    url = postgres_url()
-    if url is None:
-        pytest.skip("two replicas need PostgreSQL: TEST_DATABASE_URL (set by .ci/run)")
-    engine = create_engine(url)
-    await reset_schema(engine)
+    url, engine = shared_postgres
     env = {**bot_env, "DATABASE_URL": url, "TICKETBOT_CONFIG": str(replica_config(tmp_path))}
     replicas = []
     for n in range(2):
@@ -125,7 +124,6 @@ async def test_a_jira_step_longer_than_the_lease_files_once_and_fails_nothing(
         events = {t.id: [e.event for e in await log.events(t.id)] for t in tickets}
     finally:
         codes = [await replica.stop() for replica in replicas]
-        await engine.dispose()
 
     labels = Counter(
         label

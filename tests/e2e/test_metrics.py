@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
@@ -15,7 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from emulators.jira import JiraEmulator
 from emulators.openai import OpenAIEmulator
 from emulators.slack import SlackEmulator
-from emulators.stack import BotFailed, BotProcess, start_connected
+from emulators.stack import BotProcess
 from tests.e2e.harness import bot_environment, settled
 from tests.e2e.test_ticket_flow import file_ticket, posted
 
@@ -40,19 +39,6 @@ def bot_env(
     with Path(env["TICKETBOT_CONFIG"]).open("a", encoding="utf-8") as config:
         config.write(f"\nmetrics:\n  enabled: true\n  port: {port}\n")
     return env
-
-
-@pytest.fixture
-async def bot(
-    bot_env: dict[str, str], slack: SlackEmulator, tmp_path: Path
-) -> AsyncIterator[BotProcess]:
-    try:
-        process = await start_connected(bot_env, tmp_path, slack, timeout=30)
-    except BotFailed as failed:
-        pytest.fail(f"the bot never connected (exit code {failed.code}); its log:\n{failed.log}")
-    yield process
-    code = await process.stop()
-    assert code == 0, f"exit code {code}; log:\n{process.log}"
 
 
 async def get(port: int, path: str) -> tuple[int, str]:
