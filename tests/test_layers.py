@@ -46,6 +46,8 @@ def part_of(module: str) -> str:
     """The layer entry a module belongs to: ``bot.db.tickets`` → ``bot.db``."""
     pieces = module.split(".")
     candidate = ".".join(pieces[:2])
+    if candidate.startswith("bot.settings_"):  # settings sections split out of bot.settings
+        return "bot.settings"
     return candidate if candidate in RANK else "bot"
 
 
