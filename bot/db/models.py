@@ -97,6 +97,9 @@ class Ticket(Base):
     lease_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     duplicate_of: Mapped[str | None] = mapped_column(String(64))
     model_probabilities: Mapped[dict[str, float] | None] = mapped_column(JSON)
+    # Migration 0006: the Jira project (None: jira.project_key) and the form's field values.
+    jira_project: Mapped[str | None] = mapped_column(String(32))
+    jira_fields: Mapped[dict[str, str] | None] = mapped_column(JSON)
 
     __table_args__ = (Index("ix_tickets_requester_created", "requester_id", "created_at"),)
 
