@@ -6,7 +6,18 @@ import enum
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Enum, ForeignKey, Index, Integer, MetaData, String, Text
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -192,3 +203,39 @@ class TicketTask(Base):
     def __repr__(self) -> str:
         return f"<TicketTask {self.id} {self.kind} ticket={self.ticket_id} {self.state}>"
 
+
+class ThreadComment(Base):
+    """A human reply in a ticket's Slack thread, copied to Jira as a comment (migration 0007).
+
+    ``state``: pending (the comment, or its latest edit, is still owed to Jira), done, deleted
+    (the Slack reply was deleted: the Jira comment is removed), failed (Jira refused it for
+    good). ``version`` counts the Slack edits; ``synced_version`` is the one Jira shows.
+    """
+
+    __tablename__ = "thread_comments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    message_ts: Mapped[str] = mapped_column(String(32))
+    author_id: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    files: Mapped[list[str]] = mapped_column(JSON, default=list)
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    jira_comment_id: Mapped[str | None] = mapped_column(String(32))
+    version: Mapped[int] = mapped_column(default=1)
+    synced_version: Mapped[int] = mapped_column(default=0)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    post_started_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("channel_id", "message_ts", name="uq_thread_comments_message"),
+        Index("ix_thread_comments_state_next", "state", "next_attempt_at"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<ThreadComment {self.id} ticket={self.ticket_id} {self.message_ts} {self.state}>"
