@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from bot import messages
 from bot.errors import ConfigError
 from bot.labels import Label
+from bot.settings_routing import RoutingSettings
 from bot.urls import is_example_jira_url, url_secrets
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -241,6 +242,7 @@ class Settings(_Section):
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+    routing: RoutingSettings = Field(default_factory=RoutingSettings)
 
     def secret_values(self) -> list[str]:
         """Every configured secret, passwords inside URLs included, for log redaction."""

@@ -31,6 +31,8 @@ ALTERNATIVES: dict[str, Any] = {
     "logging.level": "DEBUG",
     "logging.format": "json",
     "database.url": "sqlite+aiosqlite:///other.db",
+    "routing.channels": {"#support": {"project_key": "OPS"}},
+    "routing.field_defaults": {"priority": "Medium"},
 }
 
 

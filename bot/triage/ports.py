@@ -80,3 +80,10 @@ class Chat(Protocol):
         """The user ids in a conversation, as far as the bot can vouch for them: empty where
         it may not list them (not in it, no scope). ChatUnavailable when Slack is down."""
         ...
+
+
+class ChannelDirectory(Protocol):
+    async def channel_ids(self) -> dict[str, str]:
+        """Channel name (without ``#``) -> id, for every channel the bot can see.
+        ChatUnavailable when Slack is down."""
+        ...

@@ -156,6 +156,21 @@ class FakeChat:
         return self.channels.get(channel_id, frozenset())
 
 
+@dataclass
+class FakeChannels:
+    """ChannelDirectory: ``names`` (name -> id); ``down`` raises ChatUnavailable."""
+
+    names: dict[str, str] = field(default_factory=dict)
+    down: bool = False
+    reads: int = 0
+
+    async def channel_ids(self) -> dict[str, str]:
+        self.reads += 1
+        if self.down:
+            raise ChatUnavailable("Slack unreachable: emulated")
+        return dict(self.names)
+
+
 def filing(search_lag_s: float = 0.0) -> Filing:
     """How the fakes file: a fixed installation id, Jira's search lag as given."""
     return Filing(InstallationIdentity("ab12cd34ef"), timedelta(seconds=search_lag_s))
