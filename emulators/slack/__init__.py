@@ -7,7 +7,8 @@
 
 Standalone, for manual runs: `python -m emulators.slack --port 8765`, then point the bot
 at SLACK_API_URL=http://127.0.0.1:8765/api/ and drive it with `POST /_emulator/slash_command`,
-`/_emulator/click_button`, `/_emulator/submit_view`, `/_emulator/disconnect` and
+`/_emulator/click_button`, `/_emulator/submit_view`, `/_emulator/disconnect`,
+`/_emulator/post_message`, `/_emulator/message_shortcut`, `/_emulator/react` and
 `GET /_emulator/state` (see control.py).
 """
 

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import json
 from collections.abc import Awaitable, Callable
@@ -48,6 +49,38 @@ def add_control_routes(app: web.Application, emulator: SlackEmulator) -> None:
         await emulator.disconnect(body.get("reason", "refresh_requested"))
         return web.json_response({"ok": True})
 
+    async def post_message(request: web.Request) -> web.Response:
+        """``{"channel", "text", "user"?, "thread_ts"?, "bot_id"?, "subtype"?, "files"?:
+        [{"name", "text"} or {"name", "base64"}]}``: a person (or another app) posts."""
+        body = await _body(request)
+        message = await emulator.post_user_message(
+            body["channel"],
+            body.get("text", ""),
+            user=body.get("user", "U1"),
+            thread_ts=body.get("thread_ts"),
+            files=[_file(f) for f in body.get("files") or []],
+            bot_id=body.get("bot_id"),
+            subtype=body.get("subtype"),
+        )
+        return web.json_response({"ok": True, "channel": message.channel, "ts": message.ts})
+
+    async def message_shortcut(request: web.Request) -> web.Response:
+        body = await _body(request)
+        envelope_id = await emulator.message_shortcut(
+            body["channel"],
+            body["ts"],
+            user=body.get("user", "U1"),
+            callback_id=body.get("callback_id", "file_as_ticket"),
+        )
+        return web.json_response({"envelope_id": envelope_id})
+
+    async def react(request: web.Request) -> web.Response:
+        body = await _body(request)
+        envelope_id = await emulator.react(
+            body["channel"], body["ts"], body.get("reaction", "ticket"), user=body.get("user", "U1")
+        )
+        return web.json_response({"envelope_id": envelope_id})
+
     async def state(request: web.Request) -> web.Response:
         return web.json_response(snapshot(emulator), dumps=_dumps)
 
@@ -55,6 +88,9 @@ def add_control_routes(app: web.Application, emulator: SlackEmulator) -> None:
     app.router.add_post("/_emulator/click_button", _guard(click_button))
     app.router.add_post("/_emulator/submit_view", _guard(submit_view))
     app.router.add_post("/_emulator/disconnect", _guard(disconnect))
+    app.router.add_post("/_emulator/post_message", _guard(post_message))
+    app.router.add_post("/_emulator/message_shortcut", _guard(message_shortcut))
+    app.router.add_post("/_emulator/react", _guard(react))
     app.router.add_get("/_emulator/state", state)
 
 
@@ -75,6 +111,14 @@ def snapshot(emulator: SlackEmulator) -> dict[str, Any]:
         "connections_opened": emulator.connections_opened,
         "problems": emulator.problems,
     }
+
+
+def _file(spec: Any) -> tuple[str, bytes]:
+    if not isinstance(spec, dict) or not spec.get("name"):
+        raise ValueError("a file is {\"name\", \"text\"} or {\"name\", \"base64\"}")
+    if "base64" in spec:
+        return str(spec["name"]), base64.b64decode(str(spec["base64"]))
+    return str(spec["name"]), str(spec.get("text", "")).encode()
 
 
 def _dumps(value: Any) -> str:

@@ -29,6 +29,8 @@ DEFAULT_SCOPES: tuple[str, ...] = (
     "groups:history",
     "im:history",
     "im:write",
+    "reactions:read",
+    "files:read",
 )
 
 
@@ -213,6 +215,12 @@ class StoredMessage:
     history: list[MessageVersion] = field(default_factory=list)
     #: Message metadata (`{"event_type": …, "event_payload": {…}}`) given to chat.postMessage.
     metadata: JSON | None = None
+    #: File objects shared with the message (``emulators.slack.files``), as Slack lists them.
+    files: list[JSON] | None = None
+    #: ``file_share``, ``bot_message``, … (None for a plain message).
+    subtype: str | None = None
+    #: The app of a message posted by another app's bot (``bot_id`` set); ours otherwise.
+    app_id: str | None = None
 
     def replace(self, text: str, blocks: list[JSON] | None, source: str) -> None:
         self.history.append(MessageVersion(self.text, self.blocks, self.source))
@@ -222,7 +230,11 @@ class StoredMessage:
         data: JSON = {"type": "message", "text": self.text, "user": self.user, "ts": self.ts}
         data["team"] = TEAM_ID
         if self.bot_id is not None:
-            data.update(bot_id=self.bot_id, app_id=APP_ID)
+            data.update(bot_id=self.bot_id, app_id=self.app_id or APP_ID)
+        if self.subtype is not None:
+            data["subtype"] = self.subtype
+        if self.files:
+            data["files"] = self.files
         if self.blocks is not None:
             data["blocks"] = self.blocks
         if self.thread_ts is not None:

@@ -10,10 +10,11 @@ from typing import Any, Literal, TypeVar
 
 from aiohttp import web
 
-from . import payloads
+from . import events, payloads
 from .acks import AckEffects
 from .control import add_control_routes
 from .faults import FaultPlan
+from .files import FileStore, SlackFile
 from .model import (
     DEFAULT_SCOPES,
     JSON,
@@ -82,6 +83,10 @@ class SlackEmulator:
             app_token=app_token,
             open_connection=lambda: self.socket.issue_url(self.ws_base),
         )
+        self.files = FileStore(self.state, bot_token)
+        self.web_api.methods["files.info"] = lambda args: self.files.info(args, self.base_url)
+        #: (channel, ts) -> reaction name -> the users who added it, in order.
+        self.reactions: dict[tuple[str, str], dict[str, list[str]]] = {}
         self._host, self._port = host, port
         self._runner: web.AppRunner | None = None
 
@@ -95,6 +100,7 @@ class SlackEmulator:
         app.router.add_post("/commands/{tail:.+}", self.response_urls.handle)
         app.router.add_post("/actions/{tail:.+}", self.response_urls.handle)
         add_control_routes(app, self)
+        self.files.add_routes(app)
         app.on_shutdown.append(self._close_sockets)
         return app
 
@@ -265,6 +271,82 @@ class SlackEmulator:
             self.state.post(where, text.format(n=n), None, source="user", user=sender.id)
             for n in range(count)
         ]
+
+    # -- what people do to messages (emulators.slack.events, files) ------------
+
+    async def post_user_message(
+        self,
+        channel: str,
+        text: str,
+        *,
+        user: str = "U1",
+        thread_ts: str | None = None,
+        files: Iterable[tuple[str, bytes] | SlackFile] = (),
+        bot_id: str | None = None,
+        app_id: str | None = None,
+        subtype: str | None = None,
+        deliver: bool = True,
+    ) -> StoredMessage:
+        """``user`` typed ``text`` in ``channel`` (or a thread), sharing ``files`` (name and
+        content, or files already uploaded); with ``bot_id``, another app posted it. Slack then
+        sends a ``message`` event, when the bot is in the channel (``deliver=False``: none)."""
+        where, sender = self._channel(channel), self._user(user)
+        shared = [
+            f if isinstance(f, SlackFile) else self.files.add(f[0], f[1], user=sender.id)
+            for f in files
+        ]
+        message = self.state.post(
+            where, text, None, thread_ts=thread_ts, source="user", user=sender.id
+        )
+        if bot_id is not None:
+            message.bot_id, message.app_id = bot_id, app_id or "A999"
+        message.subtype = subtype or ("file_share" if shared else None)
+        message.files = [f.to_api(self.base_url) for f in shared] or None
+        if deliver and where.bot_is_member:
+            event = events.event_callback(events.message_event(message, where))
+            await self.push_envelope("events_api", event)
+        return message
+
+    async def message_shortcut(
+        self, channel: str, ts: str, *, user: str = "U1", callback_id: str = "file_as_ticket"
+    ) -> str:
+        """``user`` picked the message shortcut ``callback_id`` on a message; Slack sends it
+        whether or not the bot is in the channel. Returns the envelope_id."""
+        who, where = self._user(user), self._channel(channel)
+        message = self.state.message(where.id, ts)
+        payload = events.message_action(
+            callback_id,
+            who,
+            where,
+            message,
+            trigger_id=self.state.issue_trigger(who.id),
+            response_url=self.state.issue_response_url(self.base_url, "actions", where.id, who.id),
+        )
+        return await self.push_envelope("interactive", payload)
+
+    async def react(
+        self, channel: str, ts: str, reaction: str = "ticket", *, user: str = "U1"
+    ) -> str | None:
+        """``user`` added ``:reaction:`` to a message. Slack sends ``reaction_added`` to an app
+        with ``reactions:read`` in the channel; returns its envelope_id (None when not sent).
+        ValueError (``already_reacted``) when ``user`` has that reaction there already."""
+        who, where = self._user(user), self._channel(channel)
+        message = self.state.message(where.id, ts)
+        users = self.reactions.setdefault((where.id, ts), {}).setdefault(reaction, [])
+        if who.id in users:
+            raise ValueError("already_reacted")
+        users.append(who.id)
+        if "reactions:read" not in self.state.scopes or not where.bot_is_member:
+            return None
+        event = events.event_callback(events.reaction_added(who, reaction, message))
+        return await self.push_envelope("events_api", event)
+
+    def unreact(self, channel: str, ts: str, reaction: str = "ticket", *, user: str = "U1") -> None:
+        """``user`` took the reaction back (``reaction_removed`` is not sent: the bot has no use
+        for it)."""
+        users = self.reactions.get((self._channel(channel).id, ts), {}).get(reaction, [])
+        if user in users:
+            users.remove(user)
 
     async def disconnect(
         self, reason: str = "refresh_requested", connection_id: int | None = None
