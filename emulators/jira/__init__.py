@@ -15,7 +15,11 @@ stored, then the connection is closed without an answer), ``down = True`` (every
 cut). A Jira user moving an issue: ``set_status("KAN-1", "Done")``; filing one:
 ``add_issue("Printer jams", issue_type="Bug", description="…")`` (a string, or an ADF dict).
 ``reporter_settable = False`` makes ``reporter`` "not on the screen". ``env()`` gives the
-``JIRA_*`` variables for a ``python app.py`` subprocess.
+``JIRA_*`` variables for a ``python app.py`` subprocess. After filing (``changes.py``):
+``transition_as``, ``assign``, ``comment_as`` (``internal=True``: a JSM internal note),
+``delete_issue``, ``move_issue``; every change is in the issue's changelog
+(``expand=changelog``) and stamps ``updated`` (JQL ``updated >= "yyyy/MM/dd HH:mm"``,
+``ORDER BY updated``); ``request_counts()`` (also ``GET /_emulator/requests``).
 
 Routes (``/rest/api/2/…`` and ``/rest/api/3/…``; v3 takes and returns ADF rich text):
 serverInfo, field, myself, project, project/{key}, issuetype, issue/createmeta…,

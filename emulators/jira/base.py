@@ -61,6 +61,8 @@ class JiraState:
         self.reporter_settable = True
         self.search_page_cap: int | None = None  # None: Jira's own caps (see _page_size)
         self.next_number = 1
+        self.next_change_id = 10000  # changelog history ids
+        self.next_comment_id = 10000
         self._drops = 0
         self._runner: web.AppRunner | None = None
         self.add_user(email, "ticketbot", account_id=SERVICE_ACCOUNT_ID)
@@ -106,7 +108,7 @@ class JiraState:
     def _issue(self, key_or_id: str) -> tuple[str, dict[str, Any]]:
         key = key_or_id.upper()
         for stored_key, stored in self.issues.items():
-            if key in (stored_key, stored["id"]):
+            if key in (stored_key, stored["id"], *stored.get("old_keys", ())):
                 return stored_key, stored
         raise JiraHTTPError(404, [NOT_FOUND_ISSUE])
 

@@ -8,8 +8,8 @@ from typing import Any
 from aiohttp import web
 
 from . import validation
-from .base import JiraState
 from .call import Call
+from .changes import ChangeResources, item, record_change
 from .model import (
     CREATE_FIELDS,
     EDIT_FIELDS,
@@ -21,7 +21,7 @@ from .model import (
 )
 
 
-class IssueResources(JiraState):
+class IssueResources(ChangeResources):
     """POST issue, GET and PUT issue/{key}; an issue's and a comment's JSON."""
 
     async def _create_issue(self, call: Call) -> web.StreamResponse:
@@ -69,6 +69,7 @@ class IssueResources(JiraState):
             "created": now,
             "updated": now,
             "comments": [],
+            "histories": [],
             "api_version": version,
         }
 
@@ -123,6 +124,8 @@ class IssueResources(JiraState):
         }
         if fields or wanted != {"id"}:
             out["fields"] = fields
+        if "changelog" in call.listed("expand"):
+            out["changelog"] = self.changelog_json(stored, call)
         return out
 
     def _field_json(self, stored: dict[str, Any], name: str, call: Call) -> Any:
@@ -170,29 +173,25 @@ class IssueResources(JiraState):
         errors = self._validate(fields, call.version, allowed=EDIT_FIELDS, creating=False)
         if errors:
             raise JiraHTTPError(400, errors=errors)
+        items = []
         for name, value in fields.items():
-            stored[name] = (
+            new = (
                 self._type_name(value)
                 if name == "issuetype"
                 else (value["name"] if name == "priority" else value)
             )
-        stored["updated"] = jira_time()
+            if stored[name] != new and name != "description":
+                items.append(item(name, _shown(stored[name]), _shown(new)))
+            stored[name] = new
+        record_change(self, stored, self.users[0]["accountId"], items)
         return web.Response(status=204)
 
     def _append_comment(self, stored: dict[str, Any], body: Any, call: Call) -> dict[str, Any]:
-        comment = {
-            "id": str(10000 + sum(len(i["comments"]) for i in self.issues.values())),
-            "issue_id": stored["id"],
-            "body": body,
-            "created": jira_time(),
-        }
-        stored["comments"].append(comment)
-        stored["updated"] = comment["created"]
-        return comment
+        return self.store_comment(stored, body)
 
     def _comment_json(self, comment: dict[str, Any], call: Call) -> dict[str, Any]:
-        author = self._user_json(self.users[0], call)
-        return {
+        author = self._author_json(comment.get("author") or self.users[0]["accountId"], call)
+        out: dict[str, Any] = {
             "self": f"{self._base(call)}/issue/{comment['issue_id']}/comment/{comment['id']}",
             "id": comment["id"],
             "author": author,
@@ -200,4 +199,17 @@ class IssueResources(JiraState):
             "body": validation.render_text(comment["body"], call.version),
             "created": comment["created"],
             "updated": comment["created"],
+            "jsdPublic": not comment.get("internal"),
         }
+        if comment.get("visibility"):
+            out["visibility"] = comment["visibility"]
+        if "properties" in call.listed("expand") and comment.get("internal"):
+            out["properties"] = [{"key": "sd.public.comment", "value": {"internal": True}}]
+        return out
+
+
+def _shown(value: Any) -> Any:
+    """A changed field's value as the changelog's ``fromString``/``toString`` shows it."""
+    if value is None or isinstance(value, str):
+        return value
+    return " ".join(str(v) for v in value) if isinstance(value, list) else str(value)

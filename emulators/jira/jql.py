@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from .model import JiraHTTPError
 
 _TOKEN = re.compile(
-    r"""\s*(?:(?P<str>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|(?P<op>!=|!~|=|~|\(|\)|,)"""
-    r"""|(?P<word>[^\s=!~(),"']+))"""
+    r"""\s*(?:(?P<str>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|(?P<op>!=|!~|>=|<=|=|~|>|<|\(|\)|,)"""
+    r"""|(?P<word>[^\s=!~(),"'<>]+))"""
 )
 JQL_FIELDS = {
     "project",
@@ -24,14 +24,17 @@ JQL_FIELDS = {
     "type",
     "reporter",
     "assignee",
+    "updated",
+    "created",
 }
+DATE_FIELDS = {"updated", "created"}
 ORDER_FIELDS = {"key", "created", "updated", "summary", "status", "priority", "issuetype"}
 
 
 @dataclass
 class Clause:
     field: str
-    op: str  # "=", "!=", "~", "!~", "in", "not in", "is", "is not"
+    op: str  # "=", "!=", "~", "!~", ">", ">=", "<", "<=", "in", "not in", "is", "is not"
     values: list[str | None]
 
 
@@ -108,6 +111,8 @@ class JqlParser:
     def _operator_and_values(self) -> tuple[str, list[str | None]]:
         kind, op = self._next()
         if kind == "op" and op in ("=", "!=", "~", "!~"):
+            return op, [self._value()]
+        if kind == "op" and op in (">", ">=", "<", "<="):
             return op, [self._value()]
         lowered = op.lower()
         if lowered == "not":

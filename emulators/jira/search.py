@@ -11,8 +11,9 @@ from aiohttp import web
 
 from . import validation
 from .call import Call
+from .dates import compare, parse_jira_time, parse_jql_date
 from .issues import IssueResources
-from .jql import Clause, JqlParser
+from .jql import DATE_FIELDS, Clause, JqlParser
 from .model import (
     CATEGORY,
     JiraHTTPError,
@@ -54,6 +55,9 @@ class SearchResources(IssueResources):
                     "search restriction to your query."
                 ],
             )
+        for clause in clauses:  # a bad date is refused even when no issue is compared
+            if clause.field in DATE_FIELDS:
+                parse_jql_date(str(clause.values[0] or ""), clause.field)
         now = time.monotonic()
         keys = [
             key
@@ -81,6 +85,9 @@ class SearchResources(IssueResources):
                 for word in str(clause.values[0] or "").split()
             )
             return hit if clause.op == "~" else not hit
+        if clause.field in DATE_FIELDS:
+            wanted_at = parse_jql_date(str(clause.values[0] or ""), clause.field)
+            return compare(parse_jira_time(stored[clause.field]), clause.op, wanted_at)
         actual = self._field_values(stored, key, clause.field)
         if clause.op in ("is", "is not"):
             return (not actual) == (clause.op == "is")

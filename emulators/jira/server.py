@@ -16,7 +16,7 @@ from aiohttp import web
 from . import validation
 from .call import Call, Handler
 from .meta import MetaResources
-from .model import Fault, JiraHTTPError, RecordedRequest, jira_time
+from .model import Fault, JiraHTTPError, RecordedRequest
 from .search import SearchResources
 from .workflow import WorkflowResources
 
@@ -29,6 +29,7 @@ class JiraEmulator(MetaResources, WorkflowResources, SearchResources):
     async def start(self) -> JiraEmulator:
         app = web.Application(client_max_size=8 * 1024 * 1024)
         app.router.add_route("*", "/rest/api/{version:[23]}/{tail:.*}", self._dispatch)
+        app.router.add_get("/_emulator/requests", self._request_counts)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
@@ -101,11 +102,8 @@ class JiraEmulator(MetaResources, WorkflowResources, SearchResources):
         self._drops += times
 
     def set_status(self, key: str, status: str) -> None:
-        """Move an issue as a Jira user would (no transition check)."""
-        if status not in self.statuses:
-            raise KeyError(f"unknown status {status!r}; have {list(self.statuses)}")
-        self.issues[key]["status"] = status
-        self.issues[key]["updated"] = jira_time()
+        """Move an issue as a Jira user would (no transition check; in the changelog)."""
+        self.transition_as(key, status)
 
     def add_issue(
         self,

@@ -8,10 +8,10 @@ from aiohttp import web
 
 from . import validation
 from .call import Call
+from .changes import record_change, status_items
 from .issues import IssueResources
 from .model import (
     JiraHTTPError,
-    jira_time,
 )
 
 
@@ -51,8 +51,9 @@ class WorkflowResources(IssueResources):
             raise JiraHTTPError(400, [f"Transition id '{wanted}' is not valid for this issue."])
         for item in ((call.body or {}).get("update") or {}).get("comment") or []:
             self._append_comment(stored, (item.get("add") or {}).get("body"), call)
+        items = status_items(self, stored["status"], target)
         stored["status"] = target
-        stored["updated"] = jira_time()
+        record_change(self, stored, self.users[0]["accountId"], items)
         return web.Response(status=204)
 
     async def _get_comments(self, call: Call) -> web.StreamResponse:
@@ -74,5 +75,6 @@ class WorkflowResources(IssueResources):
             raise JiraHTTPError(400, errors={"comment": "Comment body can not be empty!"})
         if problem := validation.text_problem(body, call.version):
             raise JiraHTTPError(400, errors={"comment": problem})
-        comment = self._append_comment(stored, body, call)
+        internal, visibility = self.comment_flags(call.body)
+        comment = self.store_comment(stored, body, internal=internal, visibility=visibility)
         return web.json_response(self._comment_json(comment, call), status=201)
