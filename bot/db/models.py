@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -159,6 +160,9 @@ class TrainingExample(Base):
 
     def __repr__(self) -> str:
         return f"<TrainingExample {self.id} {self.label} from {self.source_key}>"
+    # the sentence encoder's vector (float32 bytes) and that encoder's id (migration 0008)
+    embedding: Mapped[bytes | None] = mapped_column(LargeBinary)
+    encoder: Mapped[str | None] = mapped_column(String(80))
 
 
 class Installation(Base):
