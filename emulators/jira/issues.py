@@ -8,6 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from . import validation
+from .attachments import attachments_json
 from .call import Call
 from .changes import ChangeResources, item, record_change
 from .model import (
@@ -163,6 +164,8 @@ class IssueResources(ChangeResources):
                 "total": len(comments),
                 "startAt": 0,
             }
+        if name == "attachment":
+            return attachments_json(self, stored, call)
         if name == "resolution":
             return {"name": "Done"} if self.statuses[stored["status"]] == "done" else None
         return stored.get(name)

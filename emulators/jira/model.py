@@ -76,6 +76,7 @@ SYSTEM_FIELDS = (
     "updated",
     "comment",
     "resolution",
+    "attachment",
 )
 
 

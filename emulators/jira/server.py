@@ -14,6 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from . import validation
+from .attachments import AttachmentResources
 from .call import Call, Handler
 from .meta import MetaResources
 from .model import Fault, JiraHTTPError, RecordedRequest
@@ -21,13 +22,13 @@ from .search import SearchResources
 from .workflow import WorkflowResources
 
 
-class JiraEmulator(MetaResources, WorkflowResources, SearchResources):
+class JiraEmulator(MetaResources, WorkflowResources, SearchResources, AttachmentResources):
     """Jira Cloud (``flavour="cloud"``) or Server (``"server"``) on 127.0.0.1 (see the package)."""
 
     # ---- lifecycle and test API ----------------------------------------------------------
 
     async def start(self) -> JiraEmulator:
-        app = web.Application(client_max_size=8 * 1024 * 1024)
+        app = web.Application(client_max_size=64 * 1024 * 1024)  # attachments
         app.router.add_route("*", "/rest/api/{version:[23]}/{tail:.*}", self._dispatch)
         app.router.add_get("/_emulator/requests", self._request_counts)
         self._runner = web.AppRunner(app, access_log=None)
@@ -173,6 +174,7 @@ class JiraEmulator(MetaResources, WorkflowResources, SearchResources):
             ("POST", r"/issue/(?P<key>[^/]+)/transitions", self._do_transition),
             ("GET", r"/issue/(?P<key>[^/]+)/comment", self._get_comments),
             ("POST", r"/issue/(?P<key>[^/]+)/comment", self._add_comment),
+            ("POST", r"/issue/(?P<key>[^/]+)/attachments", self._add_attachments),
             ("GET", r"/user/search", self._user_search),
             ("GET", r"/search/jql", self._search_jql),
             ("POST", r"/search/jql", self._search_jql),
