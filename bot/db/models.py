@@ -157,12 +157,12 @@ class TrainingExample(Base):
         ForeignKey("tickets.id", ondelete="SET NULL"), index=True
     )
     model_probabilities: Mapped[dict[str, float] | None] = mapped_column(JSON)
-
-    def __repr__(self) -> str:
-        return f"<TrainingExample {self.id} {self.label} from {self.source_key}>"
     # the sentence encoder's vector (float32 bytes) and that encoder's id (migration 0008)
     embedding: Mapped[bytes | None] = mapped_column(LargeBinary)
     encoder: Mapped[str | None] = mapped_column(String(80))
+
+    def __repr__(self) -> str:
+        return f"<TrainingExample {self.id} {self.label} from {self.source_key}>"
 
 
 class Installation(Base):
