@@ -17,11 +17,13 @@ from typing import Any, TypeVar
 
 from jira import JIRA
 
-from bot.errors import TrackerConfigError, TrackerValidationError, TransitionNotAvailable
+from bot.errors import TrackerConfigError, TransitionNotAvailable
 from bot.settings import JiraSettings
 from bot.tracker import fields as build
 from bot.tracker import search
 from bot.tracker.connection import ClientFactory, JiraConnection, build_client
+from bot.tracker.create import IssueCreator
+from bot.tracker.createmeta import CreateMeta
 from bot.tracker.details import (
     DETAIL_FIELDS,
     REF_FIELDS,
@@ -32,7 +34,6 @@ from bot.tracker.details import (
 )
 from bot.tracker.issue_types import IssueTypeResolver
 from bot.tracker.keys import (
-    browse_url,
     labels_jql,
     legacy_ticket_label,
     normalize_issue_key,
@@ -42,7 +43,6 @@ from bot.tracker.models import FoundIssue, IssueDetails, IssueRef, NewIssue
 from bot.tracker.reporters import ReporterLookup
 from bot.tracker.retry import JiraRetry
 from bot.tracker.search import PAGE_SIZE, SearchPage, raw_issues
-from bot.tracker.summary import make_summary
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -58,6 +58,7 @@ class Tracker:
         workers: int = 4,
         retry: JiraRetry | None = None,
         client_factory: ClientFactory = build_client,
+        metadata_ttl_s: float = 600.0,
     ) -> None:
         if not settings.base_url or not settings.project_key:
             raise TrackerConfigError("JIRA_BASE_URL and JIRA_PROJECT_KEY must be set")
@@ -67,8 +68,9 @@ class Tracker:
         self._retry = retry or JiraRetry(max_attempts=settings.max_attempts)
         self._conn = JiraConnection(settings, workers=workers, factory=client_factory)
         self._types = IssueTypeResolver(settings, self._fetch_issue_types)
-        self._reporters = ReporterLookup(self._search_users)
-        self._reporter_refused = False
+        self.meta = CreateMeta(self._meta_call, ttl_s=metadata_ttl_s)
+        reporters = ReporterLookup(self._search_users)
+        self._creator = IssueCreator(settings, self._conn, self.meta, reporters)
         self._service_account: str | None = None
 
     # ---- create -------------------------------------------------------------------------
@@ -82,70 +84,10 @@ class Tracker:
         ``bot.triage.filing``).
         """
         return await self._retry.run(
-            lambda: self._create_once(new),
+            lambda: self._creator.create_once(new),
             what=f"create ticket {new.ticket_id}",
             idempotent=False,
         )
-
-    async def _create_once(self, new: NewIssue) -> IssueRef:
-        issue_type = await self._types.for_label(new.label, ticket_id=new.ticket_id)
-        reporter = None
-        if not self._reporter_refused:
-            reporter = await self._reporters.reporter_for(
-                new.requester_email, ticket_id=new.ticket_id
-            )
-        try:
-            key = await self._post_issue(new, issue_type, reporter)
-        except TrackerValidationError as err:
-            if reporter is None or "reporter" not in err.field_errors:
-                self._forget_types_if_rejected(err)
-                raise
-            log.warning(
-                "ticket %s: Jira refused the reporter (%s); filing as the service account",
-                new.ticket_id,
-                err.field_errors["reporter"],
-            )
-            self._reporter_refused = "cannot be set" in err.field_errors["reporter"]
-            reporter = None
-            key = await self._post_issue(new, issue_type, None)
-        log.info("ticket %s: created Jira issue %s (%s)", new.ticket_id, key, issue_type)
-        return IssueRef(key, browse_url(self._base_url, key), issue_type, reporter is not None)
-
-    async def _post_issue(
-        self, new: NewIssue, issue_type: str, reporter: dict[str, str] | None
-    ) -> str:
-        payload = self._fields_for(new, issue_type, reporter)
-        issue = await self._conn.call(
-            lambda c: c.create_issue(fields=payload, prefetch=False), action="create issue"
-        )
-        return str(issue.key)
-
-    def _fields_for(
-        self, new: NewIssue, issue_type: str, reporter: dict[str, str] | None
-    ) -> dict[str, Any]:
-        fallback = f"Request from {new.requester_name} in Slack"
-        override = new.summary if new.summary and new.summary.strip() else None
-        summary = make_summary(override or new.text, fallback=fallback)
-        description = build.description(
-            new,
-            api_version=self._settings.api_version,
-            reporter_mapped=reporter is not None,
-            show_email=self._settings.email_in_description,
-        )
-        return build.issue_fields(
-            project_key=self._project,
-            issue_type=issue_type,
-            summary=summary,
-            description=description,
-            labels=build.issue_labels(
-                self._settings.labels, ticket_label(new.installation, new.ticket_id)
-            ),
-            reporter=reporter,
-        )
-
-    def _forget_types_if_rejected(self, err: TrackerValidationError) -> None:
-        if "issuetype" in err.field_errors:
-            self._types.forget()
 
     # ---- look up ------------------------------------------------------------------------
 
@@ -160,7 +102,7 @@ class Tracker:
         labels = [ticket_label(new.installation, new.ticket_id)]
         if new.legacy_label:
             labels.append(legacy_ticket_label(new.ticket_id))
-        jql = labels_jql(self._project, labels)
+        jql = labels_jql(new.project_key or self._project, labels)
         result = await self._conn.call(
             lambda c: c.search_issues(jql, maxResults=5, fields=REF_FIELDS, json_result=True),
             action="search",
@@ -271,6 +213,9 @@ class Tracker:
         )
         raw = project.raw or {}
         return [str(t["name"]) for t in raw.get("issueTypes") or [] if t.get("name")]
+
+    async def _meta_call(self, fn: Callable[[JIRA], Any], action: str) -> Any:
+        return await self._conn.call(fn, action=action)
 
     async def _search_users(self, email: str) -> list[dict[str, Any]]:
         await self._conn.client()

@@ -40,6 +40,7 @@ class Description:
     email: str | None = None
     permalink: str | None = None
     trimmed_from: int | None = None  # the body's length before it was cut
+    notes: tuple[str, ...] = ()  # ours, e.g. why the issue has another type than asked
 
     @property
     def note(self) -> str | None:
@@ -51,7 +52,8 @@ class Description:
         who = value(self.requester)
         if self.email:
             who = f"{who} ({value(self.email)})"
-        lines: list[tuple[str, str | None]] = [(f"Requested in Slack by {who}.", None)]
+        lines: list[tuple[str, str | None]] = [(note, None) for note in self.notes]
+        lines.append((f"Requested in Slack by {who}.", None))
         if self.permalink:
             lines.append(("Slack message: ", self.permalink))
         lines.append((f"Filed by ticketbot, ticket #{self.ticket_id}.", None))
@@ -78,9 +80,13 @@ def description(
     reporter_mapped: bool,
     show_email: bool = False,
     limit: int = MAX_DESCRIPTION,
+    notes: tuple[str, ...] = (),
 ) -> str | dict[str, Any]:
-    """The ``description`` field: wiki markup for API v2, ADF for v3, within ``limit``."""
+    """The ``description`` field: wiki markup for API v2, ADF for v3, within ``limit``;
+    ``notes`` (ours) open the footer."""
     parts = describe(new, reporter_mapped=reporter_mapped, show_email=show_email)
+    if notes:
+        parts = replace(parts, notes=notes if api_version == 3 else tuple(map(wiki.inline, notes)))
     if api_version == 3:
         return adf_description(fit(parts, _adf_length, limit))
     return wiki_description(fit(parts, lambda d: utf16_len(wiki_description(d)), limit))

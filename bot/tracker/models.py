@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -28,6 +29,13 @@ class NewIssue:
     summary: str | None = None  # an override (e.g. edited in a modal); still made Jira-safe
     legacy_label: bool = False
     requested_at: datetime | None = None
+    # Per-channel routing (``bot.triage.routing``); None: the global jira.* settings.
+    project_key: str | None = None
+    issue_type: str | None = None  # the type the label maps to in this route
+    default_issue_type: str | None = None
+    labels: tuple[str, ...] | None = None
+    components: tuple[str, ...] = ()
+    field_values: Mapping[str, str] = field(default_factory=dict)  # by field id or name
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +46,7 @@ class IssueRef:
     url: str
     issue_type: str
     reporter_mapped: bool = False
+    note: str | None = None  # filed otherwise than asked (another type), and why
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,9 +42,11 @@ async def test_missing_mapped_type_falls_back_and_logs(
     ref = await tracker.create_issue(new_issue(5, label="Incident"))
     assert ref.issue_type == "Task"
     assert "ticket 5: project KAN has no issue type 'Incident'" in caplog.text
-    assert len(jira.calls("GET", "/project/KAN")) == 1
+    assert ref.note == "Filed as Task: project KAN has no issue type Incident."
+    types = "/issue/createmeta/KAN/issuetypes"
+    assert [c.path for c in jira.calls("GET", types)] == [types, f"{types}/10001"]
     await tracker.create_issue(new_issue(6, label="Incident"))
-    assert len(jira.calls("GET", "/project/KAN")) == 1  # issue types cached
+    assert len(jira.calls("GET", types)) == 2  # issue types and fields cached
 
 
 async def test_no_mapped_type_and_no_default_is_config_error(
