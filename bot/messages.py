@@ -183,6 +183,24 @@ MODAL_OPEN_FAILED: Final = (
 )
 UNEXPECTED: Final = "Something went wrong on my side; it has been logged. Please try again."
 
+# Thread replies copied to Jira, and App Home (issue 18, bot.triage.thread_sync / home).
+THREAD_UNKNOWN_AUTHOR: Final = "A former Slack user"
+THREAD_ISSUE_GONE: Final = (
+    "Your reply was not copied to Jira: {key} no longer exists (deleted or moved)."
+)
+THREAD_COPY_REFUSED: Final = (
+    "Jira refused your reply as a comment on {key}; it stays only in Slack."
+)
+HOME_MINE: Final = "Your tickets"
+HOME_WAITING: Final = "Waiting for your decision"
+HOME_NO_TICKETS: Final = "You have not filed any tickets yet. Type `/ticket` and what you need."
+HOME_NOTHING_WAITING: Final = "Nothing is waiting for your decision."
+HOME_TICKET_LINE: Final = "{status} · filed {age} ago"
+HOME_WAITING_LINE: Final = "From <@{requester}> · {label} · filed {age} ago"
+HOME_NOT_FILED: Final = "not in Jira yet ({state})"
+HOME_DECIDED: Final = "Done: {key} is {decision}."
+HOME_MORE_WAITING: Final = "{count} more are waiting; the oldest are shown first."
+
 
 def duration(seconds: float, *, per: bool = False) -> str:
     """``45 seconds``, ``1 minute``, ``10 minutes``, ``2 hours`` (rounded up); with ``per``,

@@ -23,9 +23,11 @@ from bot.classify.registry import build_chain
 from bot.db import migrate
 from bot.db.engine import create_engine, session_factory
 from bot.db.examples import ExampleStore
+from bot.db.home_reads import HomeReads
 from bot.db.installation import InstallationStore
 from bot.db.leases import Leases
 from bot.db.outbox import Outbox
+from bot.db.thread_comments import ThreadComments
 from bot.db.tickets import TicketLog
 from bot.errors import ConfigError
 from bot.learn.classifier import MemoryClassifier
@@ -34,17 +36,22 @@ from bot.settings import Settings
 from bot.slack.app import web_client
 from bot.slack.chat import SlackChat
 from bot.slack.context import SlackServices
+from bot.slack.home import SlackHome
 from bot.slack.tasks import BackgroundTasks
+from bot.slack.threads import SlackThreads
 from bot.tickets import TicketState
 from bot.tracker.client import Tracker
+from bot.tracker.comments import JiraComments
 from bot.triage.corrections import Corrector
 from bot.triage.decisions import Decider
 from bot.triage.filing import Filing
+from bot.triage.home import HomeTab
 from bot.triage.intake import Intake
 from bot.triage.pipeline import TicketPipeline
 from bot.triage.publisher import Publisher
 from bot.triage.quotas import Quotas
 from bot.triage.status import StatusLookup
+from bot.triage.thread_sync import ThreadSync
 from bot.triage.visibility import Visibility
 from bot.triage.worker import TicketWorker
 
@@ -65,12 +72,14 @@ class Services:
     worker: TicketWorker
     publisher: Publisher
     slack: SlackServices
+    comments: JiraComments  # thread replies copied to Jira: a pool of its own
 
     def start(self) -> None:
         """Begin the background work: the memory rebuild and the ticket worker."""
         self.classifier.start()
         self.worker.start()
         self.publisher.start()
+        self.slack.threads.start()
 
     async def start_endpoint(self, slack_up: Callable[[], Awaitable[bool]]) -> MetricsServer | None:
         """Start the health and metrics endpoint (``metrics.enabled``; None when off).
@@ -121,9 +130,11 @@ class Services:
         await self.slack.background.drain(deadline=deadline)
         await self.worker.stop(deadline)
         await self.publisher.stop()
+        await self.slack.threads.stop()
         await self.classifier.aclose()
         await self.tracker.aclose()
         await self.status_tracker.aclose()
+        await self.comments.aclose()
         await self.engine.dispose()
 
 
@@ -144,6 +155,7 @@ async def build_services(settings: Settings) -> Services:
     tracker = Tracker(settings.jira)
     status_tracker = Tracker(settings.jira, workers=settings.status.jira_workers)
     client = web_client(settings.slack)
+    comments = JiraComments(settings.jira)
     chat = SlackChat(client, identity, members_ttl_s=settings.status.members_cache_s)
     visibility = Visibility(settings.jira.project_key, settings.approvals.approvers, chat)
     pipeline = TicketPipeline(
@@ -162,7 +174,16 @@ async def build_services(settings: Settings) -> Services:
         corrector=Corrector(tickets, publisher, settings, examples),
         background=BackgroundTasks(),
     )
+        threads=ThreadSync(
+            tickets, ThreadComments(sessions), comments, SlackThreads(client), settings.pipeline
+        ),
+        home=HomeTab(
+            StatusLookup(tickets, status_tracker, visibility, any_issue=settings.status.any_issue),
+            HomeReads(sessions),
+            settings.approvals,
+            SlackHome(client),
+        ),
     return Services(
         settings, engine, tickets, examples, classifier, tracker, status_tracker, client,
-        worker, publisher, slack,
+        worker, publisher, slack, comments,
     )

@@ -290,3 +290,7 @@ def _retry_after(headers: Any) -> float | None:
         return float(value) if value is not None else None
     except ValueError:
         return None
+
+
+#: The same conversion for the other Slack adapters (``bot.slack.home``, ``bot.slack.threads``).
+call_slack = _call

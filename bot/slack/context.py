@@ -14,8 +14,10 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from bot.slack.tasks import BackgroundTasks
 from bot.triage.corrections import Corrector
 from bot.triage.decisions import Decider
+from bot.triage.home import HomeTab
 from bot.triage.intake import Intake
 from bot.triage.status import StatusLookup
+from bot.triage.thread_sync import ThreadSync
 
 CONTEXT_KEY = "ticketbot"
 
@@ -27,6 +29,8 @@ class SlackServices:
     decider: Decider
     corrector: Corrector
     background: BackgroundTasks
+    threads: ThreadSync
+    home: HomeTab
 
 
 Middleware = Callable[[AsyncBoltContext, Callable[[], Awaitable[None]]], Awaitable[None]]

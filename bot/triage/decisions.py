@@ -50,8 +50,9 @@ class Decider:
         self._examples = examples
 
     async def decide(
-        self, ticket_id: int, decision: Decision, user_id: str, where: MessageRef
+        self, ticket_id: int, decision: Decision, user_id: str, where: MessageRef | None
     ) -> DecisionResult:
+        """``where``: the ticket message clicked, or None for the clicker's App Home."""
         ticket = await self._tickets.get(ticket_id)
         if ticket is None:
             return DecisionResult(None, Refusal.UNKNOWN_TICKET)
@@ -82,7 +83,7 @@ class Decider:
         await self._publisher.publish(ticket.id)
         return DecisionResult(outcome.ticket)
 
-    def _refusal(self, ticket: Ticket, user_id: str, where: MessageRef) -> Refusal | None:
+    def _refusal(self, ticket: Ticket, user_id: str, where: MessageRef | None) -> Refusal | None:
         return approver_refusal(self._approvals, ticket, user_id, where)
 
     async def _confirm(self, ticket: Ticket) -> None:

@@ -12,6 +12,7 @@ from typing import Protocol
 
 from bot.classify.types import Classification, Example
 from bot.db.models import Ticket
+from bot.tracker.comment_body import SlackComment
 from bot.tracker.models import IssueDetails, IssueRef, NewIssue
 
 
@@ -86,4 +87,86 @@ class ChannelDirectory(Protocol):
     async def channel_ids(self) -> dict[str, str]:
         """Channel name (without ``#``) -> id, for every channel the bot can see.
         ChatUnavailable when Slack is down."""
+        ...
+
+
+class CommentTracker(Protocol):
+    """Jira comments copied from Slack thread replies (``bot.tracker.comments``). ``email`` is
+    the author's, to mention their Jira account where one matches."""
+
+    async def add(self, key: str, comment: SlackComment, email: str | None) -> str:
+        """Post once (never re-sent after Jira may have acted); the new comment's id."""
+        ...
+
+    async def update(
+        self, key: str, comment_id: str, comment: SlackComment, email: str | None
+    ) -> None: ...
+
+    async def delete(self, key: str, comment_id: str) -> None: ...
+
+    async def find(self, key: str, token: str) -> str | None:
+        """The id of the bot's comment on ``key`` that carries ``token``, or None."""
+        ...
+
+
+class ThreadChat(Protocol):
+    """What copying thread replies needs from Slack."""
+
+    async def author(self, user_id: str) -> Person | None:
+        """The person (real name first), None when Slack no longer knows them."""
+        ...
+
+    async def tell_in_thread(
+        self, channel_id: str, thread_ts: str, user_id: str, text: str
+    ) -> None:
+        """Tell ``user_id`` alone, in the thread (ephemeral)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class HomeTicket:
+    """A ticket as App Home lists it: Jira's status (None when unknown)."""
+
+    ticket: Ticket
+    status: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HomeContent:
+    """Everything one person's App Home shows (``bot.triage.home``)."""
+
+    user_id: str
+    mine: Sequence[HomeTicket]
+    waiting: Sequence[Ticket] | None = None  # None: not an approver
+    notice: str | None = None
+
+
+class HomeScreen(Protocol):
+    async def publish(self, content: HomeContent) -> None:
+        """Show ``content`` as the person's Home tab (``views.publish``)."""
+        ...
+
+
+class Attachments(Protocol):
+    """A Jira issue's attachments (``bot.tracker.attachments``)."""
+
+    async def listed(self, key: str) -> list[tuple[str, int]]:
+        """(filename, size) of each attachment the issue has."""
+        ...
+
+    async def add(self, key: str, filename: str, content: bytes) -> None: ...
+
+
+class SourceChat(Protocol):
+    """Slack, as tickets filed from a message need it (``bot.slack.sources``)."""
+
+    async def download(self, file_id: str, max_bytes: int) -> tuple[str, bytes]:
+        """A shared file's name and content; FileUnavailable when it cannot be read (deleted,
+        no access, over ``max_bytes``), ChatUnavailable while Slack cannot be reached."""
+        ...
+
+    async def confirm_filed(self, ticket: Ticket) -> None:
+        """Say "Filed as KAN-12" (linked) in the thread of the ticket's source message, once: a
+        reply already there from an earlier attempt is not posted again. Where the bot cannot
+        post, the person who filed it is told in a direct message."""
         ...

@@ -20,14 +20,16 @@ class Refusal(enum.StrEnum):
 
 
 def approver_refusal(
-    approvals: ApprovalSettings, ticket: Ticket, user_id: str, where: MessageRef
+    approvals: ApprovalSettings, ticket: Ticket, user_id: str, where: MessageRef | None
 ) -> Refusal | None:
     """Only configured approvers, not on their own ticket unless allowed, and only from the
     ticket's own message (a button copied into another message, or a forged payload naming
-    another ticket, is refused)."""
+    another ticket, is refused) or from the clicker's own App Home (``where`` None: a view
+    only the bot publishes, to that user; ``bot.triage.home``)."""
     if ticket.message_ts is None:
         return Refusal.NOT_READY
-    if (ticket.message_channel_id, ticket.message_ts) != (where.channel_id, where.ts):
+    here = (where.channel_id, where.ts) if where is not None else None
+    if here is not None and (ticket.message_channel_id, ticket.message_ts) != here:
         return Refusal.WRONG_MESSAGE
     if not approvals.approvers:
         return Refusal.NO_APPROVERS

@@ -23,26 +23,32 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot import messages
 from bot.db.engine import session_factory
 from bot.db.examples import ExampleStore
+from bot.db.home_reads import HomeReads
 from bot.db.leases import Leases
 from bot.db.outbox import Outbox
+from bot.db.thread_comments import ThreadComments
 from bot.db.tickets import TicketLog
 from bot.settings import ApprovalSettings, PipelineSettings, Settings
 from bot.slack import blocks
 from bot.slack.app import create_app
 from bot.slack.chat import SlackChat
 from bot.slack.context import SlackServices
+from bot.slack.home import SlackHome
 from bot.slack.tasks import BackgroundTasks
+from bot.slack.threads import SlackThreads
 from bot.tickets import TicketState
 from bot.triage.corrections import Corrector
 from bot.triage.decisions import Decider
+from bot.triage.home import HomeTab
 from bot.triage.intake import Intake
 from bot.triage.pipeline import TicketPipeline
 from bot.triage.publisher import Publisher
 from bot.triage.status import StatusLookup
+from bot.triage.thread_sync import ThreadSync
 from bot.triage.visibility import Visibility
 from bot.triage.worker import TicketWorker
 from emulators.slack import Channel, SlackEmulator, StoredMessage, User, default_users, payloads
-from tests.triage.fakes import FakeClassifier, FakeTracker, filing
+from tests.triage.fakes import FakeClassifier, FakeComments, FakeTracker, filing
 
 BOT_TOKEN = "xoxb-test"
 
@@ -60,6 +66,7 @@ class Harness:
     tracker: FakeTracker
     services: SlackServices
     worker: TicketWorker
+    comments: FakeComments
 
     def user(self, user_id: str) -> User:
         return next(u for u in default_users() if u.id == user_id)
@@ -135,6 +142,7 @@ async def harness(engine: AsyncEngine) -> AsyncIterator[Harness]:
             pipeline=PipelineSettings(retry_base_s=0.01),
         )
         tracker, chat = FakeTracker(), SlackChat(client, filing().installation)
+        comments = FakeComments()
         pipeline = TicketPipeline(
             tickets, leases, FakeClassifier(), tracker, filing(), chat, settings.pipeline
         )
@@ -148,8 +156,18 @@ async def harness(engine: AsyncEngine) -> AsyncIterator[Harness]:
             decider=Decider(tickets, publisher, settings, examples),
             corrector=Corrector(tickets, publisher, settings, examples),
             background=BackgroundTasks(),
+            threads=ThreadSync(
+                tickets, ThreadComments(sessions), comments, SlackThreads(client),
+                settings.pipeline,
+            ),
+            home=HomeTab(
+                StatusLookup(tickets, tracker, Visibility("KAN", ["U2"], chat)),
+                HomeReads(sessions), settings.approvals, SlackHome(client),
+            ),
         )
-        yield Harness(create_app(client, services), slack, tickets, tracker, services, worker)
+        yield Harness(
+            create_app(client, services), slack, tickets, tracker, services, worker, comments
+        )
         await services.background.drain(deadline=asyncio.get_running_loop().time() + 5)
         await worker.stop()
 

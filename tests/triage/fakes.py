@@ -22,9 +22,10 @@ from bot.errors import (
     TransitionNotAvailable,
 )
 from bot.labels import Label
+from bot.tracker.comment_body import SlackComment, render
 from bot.tracker.models import IssueDetails, IssueRef, NewIssue
 from bot.triage.filing import Filing
-from bot.triage.ports import Person, Posted
+from bot.triage.ports import HomeContent, Person, Posted
 
 
 @dataclass
@@ -175,3 +176,85 @@ def filing(search_lag_s: float = 0.0) -> Filing:
     """How the fakes file: a fixed installation id, Jira's search lag as given."""
     return Filing(InstallationIdentity("ab12cd34ef"), timedelta(seconds=search_lag_s))
 
+
+
+@dataclass
+class FakeComments:
+    """CommentTracker: comments by id (key, rendered v2 body); ``lose_answer`` adds the next
+    comment and then raises as if the answer was lost; ``failures`` are raised first."""
+
+    comments: dict[str, tuple[str, str]] = field(default_factory=dict)
+    failures: list[TicketbotError] = field(default_factory=list)
+    gone: set[str] = field(default_factory=set)  # issue keys that no longer exist
+    lose_answer: bool = False
+    adds: int = 0
+    finds: int = 0
+
+    def _check(self, key: str) -> None:
+        if self.failures:
+            raise self.failures.pop(0)
+        if key in self.gone:
+            raise IssueNotFound(key)
+
+    async def add(self, key: str, comment: SlackComment, email: str | None) -> str:
+        self._check(key)
+        self.adds += 1
+        comment_id = str(10000 + len(self.comments))
+        self.comments[comment_id] = (key, str(render(comment, 2)))
+        if self.lose_answer:
+            self.lose_answer = False
+            raise ConnectionLost("connection reset after the comment was added")
+        return comment_id
+
+    async def update(
+        self, key: str, comment_id: str, comment: SlackComment, email: str | None
+    ) -> None:
+        self._check(key)
+        self.comments[comment_id] = (key, str(render(comment, 2)))
+
+    async def delete(self, key: str, comment_id: str) -> None:
+        self._check(key)
+        if self.comments.pop(comment_id, None) is None:
+            raise IssueNotFound(key)
+
+    async def find(self, key: str, token: str) -> str | None:
+        self._check(key)
+        self.finds += 1
+        found = (i for i, (k, body) in self.comments.items() if k == key and token in body)
+        return next(found, None)
+
+    def bodies(self, key: str) -> list[str]:
+        return [body for k, body in self.comments.values() if k == key]
+
+
+@dataclass
+class FakeThreadChat:
+    """ThreadChat: ``people`` by id (None: left Slack); ``told`` records private notes."""
+
+    people: dict[str, Person | None] = field(default_factory=dict)
+    told: list[tuple[str, str, str, str]] = field(default_factory=list)
+
+    async def author(self, user_id: str) -> Person | None:
+        if user_id in self.people:
+            return self.people[user_id]
+        return Person(user_id, f"Name {user_id}", f"{user_id.lower()}@example.com")
+
+    async def tell_in_thread(
+        self, channel_id: str, thread_ts: str, user_id: str, text: str
+    ) -> None:
+        self.told.append((channel_id, thread_ts, user_id, text))
+
+
+@dataclass
+class FakeHomeScreen:
+    """HomeScreen: the last content published per user; ``down`` raises ChatUnavailable."""
+
+    shown: dict[str, HomeContent] = field(default_factory=dict)
+    publishes: int = 0
+    down: bool = False
+
+    async def publish(self, content: HomeContent) -> None:
+        if self.down:
+            raise ChatUnavailable("Slack is down")
+        self.publishes += 1
+        self.shown[content.user_id] = content

@@ -7,8 +7,10 @@ from slack_bolt.async_app import AsyncApp
 
 
 def register_all(app: AsyncApp) -> None:
-    from bot.slack.listeners import actions, commands, views
+    from bot.slack.listeners import actions, commands, home, messages, views
 
     commands.register(app)
     views.register(app)
     actions.register(app)
+    messages.register(app)
+    home.register(app)

@@ -13,6 +13,7 @@ from bot.slack.context import services_of
 from bot.tickets import Decision, MessageRef
 from bot.triage.corrections import Corrector
 from bot.triage.decisions import Decider, DecisionResult, Refusal
+from bot.triage.home import HomeTab
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ async def handle_decision(
     ack: AsyncAck,
     body: dict[str, Any],
     action: dict[str, Any],
-    respond: AsyncRespond,
+    respond: AsyncRespond | None,
     context: AsyncBoltContext,
 ) -> None:
     await ack()
@@ -43,11 +44,12 @@ async def handle_decision(
     try:
         ticket_id = int(action.get("value", ""))
     except ValueError:
-        await respond(text=messages.REFUSED_UNKNOWN, replace_original=False)
+        if respond is not None:  # None in App Home, which has no response_url
+            await respond(text=messages.REFUSED_UNKNOWN, replace_original=False)
         return
-    where = clicked_message(body)
+    where = None if from_home(body) else clicked_message(body)
     services.background.spawn(
-        _decide(services.decider, ticket_id, decision, user_id, where, respond),
+        _decide(services.decider, services.home, ticket_id, decision, user_id, where, respond),
         name=f"decide-{ticket_id}",
     )
 
@@ -87,17 +89,26 @@ def clicked_message(body: dict[str, Any]) -> MessageRef:
     return MessageRef(str(channel), str(container.get("message_ts") or ""))
 
 
+def from_home(body: dict[str, Any]) -> bool:
+    """Whether the click came from the clicker's App Home (a view the bot published)."""
+    container, view = body.get("container") or {}, body.get("view") or {}
+    return container.get("type") == "view" and view.get("type") == "home"
+
+
 async def _decide(
     decider: Decider,
+    home: HomeTab,
     ticket_id: int,
     decision: Decision,
     user_id: str,
-    where: MessageRef,
-    respond: AsyncRespond,
+    where: MessageRef | None,
+    respond: AsyncRespond | None,
 ) -> None:
     result = await decider.decide(ticket_id, decision, user_id, where)
-    if not result.accepted:
-        await respond(text=_refusal(result), replace_original=False, response_type="ephemeral")
+    text = None if result.accepted else _refusal(result)
+    if text is not None and where is not None and respond is not None:
+        await respond(text=text, replace_original=False, response_type="ephemeral")
+    await home.after_decision(result.ticket, user_id, text, from_home=where is None)
 
 
 async def _correct(

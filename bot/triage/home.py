@@ -1,0 +1,106 @@
+"""App Home: what one person sees on the bot's Home tab, and when it is published again.
+
+- **Your tickets**: the person's own recent tickets as requester, with Jira's status (the
+  ``/ticket_status`` lookup, on its own small Jira pool), a link and their age.
+- **Waiting for your decision** (approvers only): posted tickets not yet decided, oldest
+  first, minus their own unless self-approval is allowed, with the same Approve / Reject
+  buttons as the ticket message. A click there is checked like one on the ticket message
+  (``bot.triage.refusals``) and updates the ticket message and the ledger the same way.
+
+A user sees nothing else: their own tickets, and (approvers) the ones waiting for them.
+Published when the tab is opened, and after a decision for the decider, the requester and the
+approvers who have opened it since the bot started (``refresh_ticket``; the Jira change feed
+may call it too). Publishing never raises: a failure is logged, the next open shows it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+
+from bot import messages
+from bot.db.home_reads import HomeReads
+from bot.db.models import Ticket
+from bot.errors import TicketbotError
+from bot.settings import ApprovalSettings
+from bot.triage.ports import HomeContent, HomeScreen, HomeTicket
+from bot.triage.refusals import approver_refusal
+from bot.triage.status import StatusLookup
+
+log = logging.getLogger(__name__)
+WAITING_LIMIT = 20
+
+
+class HomeTab:
+    def __init__(
+        self,
+        status: StatusLookup,
+        reads: HomeReads,
+        approvals: ApprovalSettings,
+        screen: HomeScreen,
+    ) -> None:
+        self._status = status
+        self._reads = reads
+        self._approvals = approvals
+        self._screen = screen
+        self._seen: set[str] = set()
+
+    def is_approver(self, user_id: str) -> bool:
+        return user_id in self._approvals.approvers
+
+    async def content(self, user_id: str, notice: str | None = None) -> HomeContent:
+        recent = await self._status.recent(user_id)
+        mine = [HomeTicket(item.ticket, item.status) for item in recent]
+        waiting: list[Ticket] | None = None
+        if self.is_approver(user_id):
+            tickets, _ = await self._reads.awaiting_decision(WAITING_LIMIT)
+            waiting = [t for t in tickets if self._may_decide(t, user_id)]
+        return HomeContent(user_id, mine, waiting, notice)
+
+    async def opened(self, user_id: str) -> None:
+        """The person opened the Home tab."""
+        self._seen.add(user_id)
+        await self.refresh(user_id)
+
+    async def refresh(self, user_id: str, notice: str | None = None) -> None:
+        """Publish the person's Home tab as it now stands; never raises."""
+        try:
+            await self._screen.publish(await self.content(user_id, notice))
+        except TicketbotError as exc:
+            log.warning("home of %s not published: %s", user_id, exc)
+        except Exception:
+            log.exception("home of %s not published", user_id)
+
+    async def after_decision(
+        self, ticket: Ticket | None, decider: str, refusal: str | None, *, from_home: bool
+    ) -> None:
+        """After a click on Approve / Reject (``refusal``: why it did not count). A click in
+        App Home gets its answer there, at the top of the view."""
+        if ticket is not None and refusal is None:
+            others = [ticket.requester_id, *self._seen_approvers()]
+            await self.refresh_all(u for u in others if u != decider)
+        if from_home:
+            decided = ticket is not None and refusal is None and ticket.decision is not None
+            notice = refusal
+            if decided and ticket is not None and ticket.decision is not None:
+                key = ticket.jira_key or f"#{ticket.id}"
+                notice = messages.HOME_DECIDED.format(key=key, decision=ticket.decision.value)
+            await self.refresh(decider, notice)
+        elif decider in self._seen:
+            await self.refresh(decider)
+
+    async def refresh_ticket(self, ticket: Ticket, *also: str) -> None:
+        """After a change to ``ticket``: its requester, ``also``, and the approvers who have
+        looked at their Home tab."""
+        await self.refresh_all([ticket.requester_id, *also, *self._seen_approvers()])
+
+    async def refresh_all(self, user_ids: Iterable[str]) -> None:
+        unique = list(dict.fromkeys(u for u in user_ids if u))
+        await asyncio.gather(*(self.refresh(user_id) for user_id in unique))
+
+    def _seen_approvers(self) -> list[str]:
+        return sorted(u for u in self._seen if self.is_approver(u))
+
+    def _may_decide(self, ticket: Ticket, user_id: str) -> bool:
+        return approver_refusal(self._approvals, ticket, user_id, None) is None
