@@ -112,6 +112,9 @@ class Ticket(Base):
     # Migration 0006: the Jira project (None: jira.project_key) and the form's field values.
     jira_project: Mapped[str | None] = mapped_column(String(32))
     jira_fields: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    # Migration 0009: the issue's status and assignee as last polled (the living message).
+    jira_status: Mapped[str | None] = mapped_column(String(64))
+    jira_assignee: Mapped[str | None] = mapped_column(String(255))
 
     __table_args__ = (Index("ix_tickets_requester_created", "requester_id", "created_at"),)
 
@@ -243,3 +246,25 @@ class ThreadComment(Base):
 
     def __repr__(self) -> str:
         return f"<ThreadComment {self.id} ticket={self.ticket_id} {self.message_ts} {self.state}>"
+
+
+class JiraSyncCursor(Base):
+    """Per polled project: ``updated`` processed so far, and who polls it (migration 0009)."""
+
+    __tablename__ = "jira_sync_cursors"
+
+    project: Mapped[str] = mapped_column(String(32), primary_key=True)
+    cursor_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class JiraChangeSeen(Base):
+    """A Jira change (``<key>:history:<id>``, ``<key>:comment:<id>``) already turned into
+    Slack work: shown once across restarts and replicas (migration 0009)."""
+
+    __tablename__ = "jira_changes_seen"
+
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
