@@ -17,6 +17,7 @@ from bot import messages
 from bot.errors import ConfigError
 from bot.labels import Label
 from bot.settings_routing import RoutingSettings
+from bot.settings_sync import SyncSettings
 from bot.urls import is_example_jira_url, url_secrets
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -243,6 +244,7 @@ class Settings(_Section):
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     routing: RoutingSettings = Field(default_factory=RoutingSettings)
+    sync: SyncSettings = Field(default_factory=SyncSettings)
 
     def secret_values(self) -> list[str]:
         """Every configured secret, passwords inside URLs included, for log redaction."""

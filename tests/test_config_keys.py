@@ -32,6 +32,7 @@ ALTERNATIVES: dict[str, Any] = {
     "logging.format": "json",
     "database.url": "sqlite+aiosqlite:///other.db",
     "routing.channels": {"#support": {"project_key": "OPS"}},
+    "sync.working_hours": "09:00-17:00",
     "routing.field_defaults": {"priority": "Medium"},
 }
 

@@ -17,7 +17,7 @@ from bot.settings import JiraSettings
 from bot.tracker import fields as build
 from bot.tracker.connection import JiraConnection
 from bot.tracker.createmeta import CreateMeta
-from bot.tracker.keys import browse_url, ticket_label
+from bot.tracker.keys import browse_url, installation_label, ticket_label
 from bot.tracker.models import IssueRef, NewIssue
 from bot.tracker.reporters import ReporterLookup
 from bot.tracker.required import BOT_FIELDS
@@ -117,7 +117,10 @@ class IssueCreator:
             issue_type=choice.issue_type,
             summary=summary,
             description=description,
-            labels=build.issue_labels(labels, ticket_label(new.installation, new.ticket_id)),
+            labels=build.issue_labels(
+                [*labels, installation_label(new.installation)],
+                ticket_label(new.installation, new.ticket_id),
+            ),
             reporter=reporter,
         )
         return {**choice.values, **payload}

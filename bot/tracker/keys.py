@@ -48,6 +48,14 @@ def ticket_label(installation: str, ticket_id: int) -> str:
     return f"{TICKET_LABEL_PREFIX}{installation}-{_ticket_number(ticket_id)}"
 
 
+def installation_label(installation: str) -> str:
+    """The label on every issue one log files (``ticketbot-3f9a1c2b7d-all``): the change feed
+    asks Jira for this installation's issues by it."""
+    if not INSTALLATION_RE.fullmatch(installation):
+        raise ValueError(f"not an installation id: {installation!r}")
+    return f"{TICKET_LABEL_PREFIX}{installation}-all"
+
+
 def legacy_ticket_label(ticket_id: int) -> str:
     """The label used before installation ids (``ticketbot-42``): looked for, never written."""
     return f"{TICKET_LABEL_PREFIX}{_ticket_number(ticket_id)}"

@@ -32,7 +32,7 @@ async def test_create_with_each_label(tracker: Tracker, jira: JiraEmulator, labe
     stored = jira.issues["KAN-1"]
     assert stored["issuetype"] == EXPECTED_TYPE[label]
     assert stored["summary"] == "The VPN drops every hour."
-    assert stored["labels"] == ["ticketbot", "ticketbot-ab12cd34ef-3"]
+    assert stored["labels"] == ["ticketbot", "ticketbot-ab12cd34ef-all", "ticketbot-ab12cd34ef-3"]
     assert stored["project"] == "KAN"
 
 
@@ -109,7 +109,12 @@ async def test_configured_labels_with_spaces_are_made_safe(
 ) -> None:
     tracker = await make_tracker(labels=["from slack", "triage"])
     await tracker.create_issue(new_issue(8))
-    assert jira.issues["KAN-1"]["labels"] == ["from-slack", "triage", "ticketbot-ab12cd34ef-8"]
+    assert jira.issues["KAN-1"]["labels"] == [
+        "from-slack",
+        "triage",
+        "ticketbot-ab12cd34ef-all",
+        "ticketbot-ab12cd34ef-8",
+    ]
 
 
 async def test_reporter_mapped_when_email_found(tracker: Tracker, jira: JiraEmulator) -> None:

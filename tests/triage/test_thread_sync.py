@@ -1,0 +1,213 @@
+"""Slack thread replies become exactly one Jira comment each (``bot.triage.thread_sync``)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot import messages
+from bot.db.engine import session_factory
+from bot.db.leases import Leases
+from bot.db.thread_comments import DELETED, DONE, FAILED, PENDING, ThreadComments
+from bot.db.tickets import TicketLog
+from bot.errors import TrackerUnavailable, TrackerValidationError
+from bot.settings import PipelineSettings
+from bot.triage.ports import Person
+from bot.triage.thread_sync import ThreadReply, ThreadSync
+from tests.triage.fakes import FakeComments, FakeThreadChat
+from tests.triage.test_publisher import posted_ticket
+
+PIPELINE = PipelineSettings(retry_base_s=0.05, retry_max_s=0.05)
+
+
+@pytest.fixture
+def replies(engine: AsyncEngine) -> ThreadComments:
+    return ThreadComments(session_factory(engine))
+
+
+@pytest.fixture
+def jira() -> FakeComments:
+    return FakeComments()
+
+
+@pytest.fixture
+def chat() -> FakeThreadChat:
+    return FakeThreadChat(people={"U1": Person("U1", "Alice Able", "alice@example.com")})
+
+
+@pytest.fixture
+def sync(
+    ticket_log: TicketLog, replies: ThreadComments, jira: FakeComments, chat: FakeThreadChat
+) -> ThreadSync:
+    return ThreadSync(ticket_log, replies, jira, chat, PIPELINE)
+
+
+def reply(
+    ts: str = "2.1", text: str = "It also fails on <@U2>'s laptop", **kw: object
+) -> ThreadReply:
+    values: dict[str, object] = {"channel_id": "C1", "thread_ts": "1.1", "user_id": "U1"}
+    values.update(kw)
+    return ThreadReply(ts=ts, text=text, **values)  # type: ignore[arg-type]
+
+
+async def copied(sync: ThreadSync, item: ThreadReply) -> int:
+    row_id = await sync.reply(item)
+    assert row_id is not None
+    await sync.push(row_id)
+    return row_id
+
+
+async def test_a_reply_becomes_one_attributed_comment(
+    sync: ThreadSync,
+    ticket_log: TicketLog,
+    leases: Leases,
+    jira: FakeComments,
+    replies: ThreadComments,
+) -> None:
+    await posted_ticket(ticket_log, leases)
+    row_id = await copied(sync, reply())
+    [body] = jira.bodies("KAN-1")
+    assert body.startswith("Alice Able in Slack\\:")
+    assert "It also fails on @Name U2's laptop" in body
+    assert "ref slack.C1.2.1" in body
+    row = await replies.get(row_id)
+    assert row is not None and row.state == DONE and row.jira_comment_id == "10000"
+
+
+async def test_a_redelivered_reply_is_recorded_once(
+    sync: ThreadSync, ticket_log: TicketLog, leases: Leases, jira: FakeComments
+) -> None:
+    await posted_ticket(ticket_log, leases)
+    await copied(sync, reply())
+    assert await sync.reply(reply()) is None
+    assert await sync.push_due() == 0
+    assert jira.adds == 1
+
+
+async def test_replies_outside_a_ticket_thread_are_ignored(
+    sync: ThreadSync, ticket_log: TicketLog, leases: Leases
+) -> None:
+    await posted_ticket(ticket_log, leases)
+    assert await sync.reply(reply(thread_ts="9.9")) is None  # a thread the bot did not start
+    assert await sync.reply(reply(ts="1.1")) is None  # the ticket message itself
+    assert await sync.reply(reply(channel_id="C2")) is None
+    assert await sync.reply(reply(text="  ")) is None  # nothing to copy
+
+
+async def test_a_lost_answer_is_found_by_its_marker_not_posted_again(
+    sync: ThreadSync,
+    ticket_log: TicketLog,
+    leases: Leases,
+    jira: FakeComments,
+    replies: ThreadComments,
+) -> None:
+    await posted_ticket(ticket_log, leases)
+    jira.lose_answer = True
+    row_id = await copied(sync, reply())
+    row = await replies.get(row_id)
+    assert row is not None and row.state == PENDING and row.post_started_at is not None
+    await replies.retry_at(row_id, row.created_at, "retry now")  # its time has come
+    assert await sync.push_due() == 1
+    assert jira.adds == 1 and jira.finds == 1
+    row = await replies.get(row_id)
+    assert row is not None and row.state == DONE and row.jira_comment_id == "10000"
+
+
+async def test_jira_down_is_retried_until_it_is_back(
+    sync: ThreadSync,
+    ticket_log: TicketLog,
+    leases: Leases,
+    jira: FakeComments,
+    replies: ThreadComments,
+) -> None:
+    await posted_ticket(ticket_log, leases)
+    jira.failures = [TrackerUnavailable("Jira is down", status=503)]
+    row_id = await copied(sync, reply())
+    row = await replies.get(row_id)
+    assert row is not None and row.state == PENDING and row.attempts == 1
+    await replies.retry_at(row_id, row.created_at, "retry now")
+    await sync.push_due()
+    assert len(jira.bodies("KAN-1")) == 1
+
+
+async def test_an_edit_updates_and_a_deletion_deletes_the_same_comment(
+    sync: ThreadSync,
+    ticket_log: TicketLog,
+    leases: Leases,
+    jira: FakeComments,
+    replies: ThreadComments,
+) -> None:
+    await posted_ticket(ticket_log, leases)
+    row_id = await copied(sync, reply())
+    assert await sync.edited("C1", "2.1", "Actually only on Windows") == row_id
+    await sync.push(row_id)
+    [body] = jira.bodies("KAN-1")
+    assert "in Slack \\(edited\\)" in body and "Actually only on Windows" in body
+    assert await sync.deleted("C1", "2.1") == row_id
+    await sync.push(row_id)
+    assert jira.bodies("KAN-1") == []
+    row = await replies.get(row_id)
+    assert row is not None and row.state == DELETED
+    assert await sync.edited("C1", "2.1", "too late") is None
+
+
+async def test_edits_of_messages_we_never_copied_change_nothing(sync: ThreadSync) -> None:
+    assert await sync.edited("C1", "5.5", "hello") is None
+    assert await sync.deleted("C1", "5.5") is None
+
+
+async def test_a_deleted_jira_issue_is_given_up_and_the_author_told(
+    sync: ThreadSync,
+    ticket_log: TicketLog,
+    leases: Leases,
+    jira: FakeComments,
+    chat: FakeThreadChat,
+    replies: ThreadComments,
+) -> None:
+    await posted_ticket(ticket_log, leases)
+    jira.gone.add("KAN-1")
+    row_id = await copied(sync, reply())
+    row = await replies.get(row_id)
+    assert row is not None and row.state == FAILED
+    assert chat.told == [("C1", "1.1", "U1", messages.THREAD_ISSUE_GONE.format(key="KAN-1"))]
+
+
+async def test_a_refused_comment_is_given_up(
+    sync: ThreadSync,
+    ticket_log: TicketLog,
+    leases: Leases,
+    jira: FakeComments,
+    chat: FakeThreadChat,
+    replies: ThreadComments,
+) -> None:
+    await posted_ticket(ticket_log, leases)
+    jira.failures = [TrackerValidationError("no", field_errors={"comment": "bad"})]
+    row_id = await copied(sync, reply())
+    row = await replies.get(row_id)
+    assert row is not None and row.state == FAILED
+    assert chat.told[0][3] == messages.THREAD_COPY_REFUSED.format(key="KAN-1")
+
+
+async def test_a_user_who_left_slack_and_a_reply_with_only_files(
+    sync: ThreadSync,
+    ticket_log: TicketLog,
+    leases: Leases,
+    jira: FakeComments,
+    chat: FakeThreadChat,
+) -> None:
+    await posted_ticket(ticket_log, leases)
+    chat.people["U9"] = None
+    await copied(sync, reply(user_id="U9", text="", files=("screen.png", "log.txt")))
+    [body] = jira.bodies("KAN-1")
+    assert body.startswith(messages.THREAD_UNKNOWN_AUTHOR + " in Slack")
+    assert "Files in Slack\\: screen.png, log.txt" in body
+
+
+async def test_a_huge_reply_is_cut_to_jiras_limit_with_a_note(
+    sync: ThreadSync, ticket_log: TicketLog, leases: Leases, jira: FakeComments
+) -> None:
+    await posted_ticket(ticket_log, leases)
+    await copied(sync, reply(text="word " * 10_000))
+    [body] = jira.bodies("KAN-1")
+    assert len(body) <= 32_767
+    assert "trimmed" in body and "the reply had 50,000 characters" in body
