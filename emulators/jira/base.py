@@ -131,8 +131,11 @@ class JiraState:
     def _issue_types_json(self, call: Call) -> list[dict[str, Any]]:
         return [self._issue_type_json(name, call) for name in self.issue_types]
 
+    def _type_id(self, name: str) -> str:
+        return str(10001 + self.issue_types.index(name))
+
     def _issue_type_json(self, name: str, call: Call) -> dict[str, Any]:
-        type_id = str(10001 + self.issue_types.index(name))
+        type_id = self._type_id(name)
         return {
             "self": f"{self._base(call)}/issuetype/{type_id}",
             "id": type_id,

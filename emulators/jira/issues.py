@@ -20,24 +20,26 @@ from .model import (
     JiraHTTPError,
     jira_time,
 )
+from .projects import Project, ProjectState
 
 
-class IssueResources(ChangeResources):
+class IssueResources(ChangeResources, ProjectState):
     """POST issue, GET and PUT issue/{key}; an issue's and a comment's JSON."""
 
     async def _create_issue(self, call: Call) -> web.StreamResponse:
         fields = call.body.get("fields") if isinstance(call.body, dict) else None
         if not isinstance(fields, dict):
             raise JiraHTTPError(400, ["Can not deserialize the request: 'fields' is required."])
-        project = fields.get("project")
-        if not self._project_matches(project):
+        project = self.project_for(fields.get("project"))
+        if project is None:
             raise JiraHTTPError(400, errors={"project": "Specify a valid project ID or key"})
         number, self.next_number = self.next_number, self.next_number + 1
-        errors = self._validate(fields, call.version, allowed=CREATE_FIELDS, creating=True)
+        errors = self._create_problems(project, fields, call.version)
         if errors:
             raise JiraHTTPError(400, errors=errors)
-        key = f"{self.project_key}-{number}"
+        key = f"{project.key}-{number}"
         self.issues[key] = self._store(fields, number, call.version)
+        self._keep_screen_values(self.issues[key], project, fields)
         self.searchable_at[key] = time.monotonic() + self.search_lag_s
         if self._drops > 0:
             self._drops -= 1
@@ -46,6 +48,45 @@ class IssueResources(ChangeResources):
             {"id": self.issues[key]["id"], "key": key, "self": f"{self._base(call)}/issue/{key}"},
             status=201,
         )
+
+    def _create_problems(
+        self, project: Project, fields: dict[str, Any], version: str
+    ) -> dict[str, str]:
+        """What Jira says about a create in ``project``: its screen decides what may be set
+        and what is required (``projects.py``)."""
+        type_name = self._type_name(fields.get("issuetype"))
+        if type_name is not None and type_name not in project.issue_types:
+            type_name = None
+            fields = {**fields, "issuetype": {"name": "?"}}
+        allowed = set(CREATE_FIELDS)
+        if type_name is not None:
+            allowed |= set(self.screen(project, type_name))
+        errors = self._validate(fields, version, allowed=allowed, creating=True)
+        if not errors and type_name is not None:
+            errors = self.screen_problems(project, type_name, fields)
+        return errors
+
+    def _keep_screen_values(
+        self, stored: dict[str, Any], project: Project, fields: dict[str, Any]
+    ) -> None:
+        stored["project"] = project.key
+        screen = self.screen(project, stored["issuetype"])
+        custom: dict[str, Any] = {}
+        for field_id, value in fields.items():
+            spec = screen.get(field_id)
+            if field_id == "components":
+                items = value if isinstance(value, list) else [value]
+                names = {str(20000 + i): c for i, c in enumerate(project.components)}
+                stored["components"] = [
+                    names.get(str(i.get("id")), i.get("name")) for i in items if i
+                ]
+            elif spec is not None and spec.allowed:
+                items = value if isinstance(value, list) else [value]
+                picked = [self.option_value(spec, i) for i in items if isinstance(i, dict)]
+                custom[field_id] = picked if spec.multi else picked[0]
+            elif field_id.startswith("customfield_"):
+                custom[field_id] = value
+        stored["custom"] = custom
 
     def _project_matches(self, project: Any) -> bool:
         if isinstance(project, dict):
@@ -65,7 +106,7 @@ class IssueResources(ChangeResources):
             "reporter": reporter["accountId"] if self.flavour == "cloud" else reporter["name"],
             "reporter_set": "reporter" in fields,
             "assignee": None,
-            "priority": (fields.get("priority") or {}).get("name", "Medium"),
+            "priority": _priority_name(fields.get("priority")) or "Medium",
             "status": next(iter(self.statuses)),
             "created": now,
             "updated": now,
@@ -101,7 +142,7 @@ class IssueResources(ChangeResources):
             and not self._find_user(fields["reporter"])
         ):
             errors["reporter"] = "Specified reporter is not a user."
-        if "priority" in fields and (fields["priority"] or {}).get("name") not in PRIORITIES:
+        if "priority" in fields and _priority_name(fields["priority"]) is None:
             errors["priority"] = "Specify the Priority (name) in the string format"
         return errors
 
@@ -135,7 +176,8 @@ class IssueResources(ChangeResources):
         if name == "issuetype":
             return self._issue_type_json(stored["issuetype"], call)
         if name == "project":
-            project = self._project_json(call)
+            found = self.project_for(stored["project"])
+            project = self.project_json(found, call) if found else self._project_json(call)
             project.pop("issueTypes")
             return project
         if name == "status":
@@ -216,3 +258,13 @@ def _shown(value: Any) -> Any:
     if value is None or isinstance(value, str):
         return value
     return " ".join(str(v) for v in value) if isinstance(value, list) else str(value)
+
+
+def _priority_name(value: Any) -> str | None:
+    """A priority given by name or by id (``{"id": "3"}`` is Medium), None if neither."""
+    if not isinstance(value, dict):
+        return None
+    if value.get("name") in PRIORITIES:
+        return str(value["name"])
+    ids = {str(i + 1): name for i, name in enumerate(PRIORITIES)}
+    return ids.get(str(value.get("id")))

@@ -5,17 +5,16 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .base import JiraState
 from .call import Call
 from .model import (
-    CREATE_FIELDS,
     SYSTEM_FIELDS,
     JiraHTTPError,
     jira_time,
 )
+from .projects import Project, ProjectState, page
 
 
-class MetaResources(JiraState):
+class MetaResources(ProjectState):
     """serverInfo, field, myself, project(s), issuetype, createmeta, user/search."""
 
     async def _server_info(self, call: Call) -> web.StreamResponse:
@@ -57,57 +56,53 @@ class MetaResources(JiraState):
         return web.json_response(self._user_json(self.users[0], call))
 
     async def _projects(self, call: Call) -> web.StreamResponse:
-        return web.json_response([self._project_json(call)])
+        return web.json_response([self.project_json(p, call) for p in self.projects.values()])
 
     async def _project(self, call: Call) -> web.StreamResponse:
-        self._require_project(call.match["project"])
-        return web.json_response(self._project_json(call))
+        return web.json_response(self.project_json(self._named(call), call))
 
     async def _all_issue_types(self, call: Call) -> web.StreamResponse:
-        return web.json_response(self._issue_types_json(call))
+        names = [*self.issue_types, *self.extra_types]
+        return web.json_response([self._issue_type_json(name, call) for name in names])
+
+    def _named(self, call: Call) -> Project:
+        self._require_project(call.match["project"])
+        found = self.project_for(call.match["project"])
+        assert found is not None
+        return found
 
     async def _createmeta_old(self, call: Call) -> web.StreamResponse:
         if self.flavour == "cloud":
             raise JiraHTTPError(404, ["The requested API has been removed."])
-        project = self._project_json(call)
-        project["issuetypes"] = project.pop("issueTypes")
-        return web.json_response({"expand": "projects", "projects": [project]})
+        projects = []
+        for found in self.projects.values():
+            project = self.project_json(found, call)
+            project["issuetypes"] = project.pop("issueTypes")
+            projects.append(project)
+        return web.json_response({"expand": "projects", "projects": projects})
 
     async def _createmeta_types(self, call: Call) -> web.StreamResponse:
-        self._require_project(call.match["project"])
-        types = self._issue_types_json(call)
-        return web.json_response(
-            {
-                "startAt": 0,
-                "maxResults": 50,
-                "total": len(types),
-                "isLast": True,
-                "values": types,
-                "issueTypes": types,
-            }
-        )
+        project = self._named(call)
+        types = [self._issue_type_json(name, call) for name in project.issue_types]
+        body = page(types, call)
+        if self.flavour == "cloud":
+            body["issueTypes"] = body["values"]
+        return web.json_response(body)
 
     async def _createmeta_fields(self, call: Call) -> web.StreamResponse:
-        self._require_project(call.match["project"])
-        fields = [
-            {
-                "fieldId": name,
-                "key": name,
-                "name": name.title(),
-                "required": name in ("summary", "issuetype", "project"),
-                "operations": ["set"],
-            }
-            for name in sorted(CREATE_FIELDS)
-        ]
-        return web.json_response(
-            {
-                "startAt": 0,
-                "maxResults": 50,
-                "total": len(fields),
-                "values": fields,
-                "fields": fields,
-            }
+        project = self._named(call)
+        wanted = call.match["type"]
+        issue_type = next(
+            (n for n in project.issue_types if wanted in (n, self._type_id(n))), None
         )
+        if issue_type is None:
+            raise JiraHTTPError(404, [f"Issue type with id '{wanted}' does not exist."])
+        screen = self.screen(project, issue_type)
+        fields = [self.field_json(project, spec, call) for spec in screen.values()]
+        body = page(fields, call)
+        if self.flavour == "cloud":
+            body["fields"] = body["values"]
+        return web.json_response(body)
 
     async def _user_search(self, call: Call) -> web.StreamResponse:
         text = call.param("query") or call.param("username")
