@@ -12,9 +12,11 @@ from aiohttp import web
 
 from . import events, payloads
 from .acks import AckEffects
+from .app_home import AppHome, add_home_routes
 from .control import add_control_routes
 from .faults import FaultPlan
 from .files import FileStore, SlackFile
+from .message_changes import MessageChanges, add_change_routes
 from .model import (
     DEFAULT_SCOPES,
     JSON,
@@ -88,6 +90,9 @@ class SlackEmulator:
         #: (channel, ts) -> reaction name -> the users who added it, in order.
         self.reactions: dict[tuple[str, str], dict[str, list[str]]] = {}
         self._host, self._port = host, port
+        #: App Home (views.publish, app_home_opened, home clicks) and message edits/deletions.
+        self.home = AppHome(self)
+        self.changes = MessageChanges(self)
         self._runner: web.AppRunner | None = None
 
     # -- lifecycle -----------------------------------------------------------
@@ -100,6 +105,8 @@ class SlackEmulator:
         app.router.add_post("/commands/{tail:.+}", self.response_urls.handle)
         app.router.add_post("/actions/{tail:.+}", self.response_urls.handle)
         add_control_routes(app, self)
+        add_home_routes(app, self)
+        add_change_routes(app, self)
         self.files.add_routes(app)
         app.on_shutdown.append(self._close_sockets)
         return app
