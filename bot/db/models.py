@@ -116,7 +116,17 @@ class Ticket(Base):
     jira_status: Mapped[str | None] = mapped_column(String(64))
     jira_assignee: Mapped[str | None] = mapped_column(String(255))
 
-    __table_args__ = (Index("ix_tickets_requester_created", "requester_id", "created_at"),)
+    # Migration 0010: the Slack message it was filed from (shortcut, reaction), who filed it.
+    source_channel_id: Mapped[str | None] = mapped_column(String(32))
+    source_ts: Mapped[str | None] = mapped_column(String(32))
+    source_permalink: Mapped[str | None] = mapped_column(Text)
+    source_files: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    filed_by: Mapped[str | None] = mapped_column(String(32))
+
+    __table_args__ = (
+        Index("ix_tickets_requester_created", "requester_id", "created_at"),
+        UniqueConstraint("source_channel_id", "source_ts", name="uq_tickets_source_message"),
+    )
 
     def __repr__(self) -> str:
         return f"<Ticket {self.id} {self.state} {self.jira_key or '-'}>"
