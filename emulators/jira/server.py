@@ -16,13 +16,16 @@ from aiohttp import web
 from . import validation
 from .attachments import AttachmentResources
 from .call import Call, Handler
+from .comment_edits import CommentResources
 from .meta import MetaResources
 from .model import Fault, JiraHTTPError, RecordedRequest
 from .search import SearchResources
 from .workflow import WorkflowResources
 
 
-class JiraEmulator(MetaResources, WorkflowResources, SearchResources, AttachmentResources):
+class JiraEmulator(
+    MetaResources, CommentResources, WorkflowResources, SearchResources, AttachmentResources
+):
     """Jira Cloud (``flavour="cloud"``) or Server (``"server"``) on 127.0.0.1 (see the package)."""
 
     # ---- lifecycle and test API ----------------------------------------------------------
@@ -174,6 +177,9 @@ class JiraEmulator(MetaResources, WorkflowResources, SearchResources, Attachment
             ("POST", r"/issue/(?P<key>[^/]+)/transitions", self._do_transition),
             ("GET", r"/issue/(?P<key>[^/]+)/comment", self._get_comments),
             ("POST", r"/issue/(?P<key>[^/]+)/comment", self._add_comment),
+            ("GET", r"/issue/(?P<key>[^/]+)/comment/(?P<id>[^/]+)", self._get_comment),
+            ("PUT", r"/issue/(?P<key>[^/]+)/comment/(?P<id>[^/]+)", self._edit_comment),
+            ("DELETE", r"/issue/(?P<key>[^/]+)/comment/(?P<id>[^/]+)", self._delete_comment),
             ("POST", r"/issue/(?P<key>[^/]+)/attachments", self._add_attachments),
             ("GET", r"/user/search", self._user_search),
             ("GET", r"/search/jql", self._search_jql),
