@@ -22,7 +22,8 @@ these at the boundary where they happen, so the rest of the code only handles ou
     │   ├── TransitionNotAvailable  the workflow has no such transition (lists the available ones)
     │   └── TrackerUnavailable      transient: 429, 503, connection errors   (TransientError)
     └── ChatError                   Slack Web API refused a call
-        └── ChatUnavailable         transient: ratelimited, connection errors   (TransientError)
+        ├── ChatUnavailable         transient: ratelimited, connection errors   (TransientError)
+        └── FileUnavailable         a shared file cannot be copied: deleted, no access, too big
 
 ``TransientError`` is a mixin: ``isinstance(err, TransientError)`` is the one test retry
 policies use, and ``err.retry_after`` carries the server's ``Retry-After`` in seconds when known.
@@ -200,3 +201,12 @@ class ChatUnavailable(ChatError, TransientError):
     def __init__(self, message: str, *, code: str = "", retry_after: float | None = None) -> None:
         ChatError.__init__(self, message, code=code)
         self.retry_after = retry_after
+
+
+class FileUnavailable(ChatError):
+    """A file shared in Slack cannot be copied to Jira; ``reason`` says why, for people."""
+
+    def __init__(self, name: str, reason: str, *, code: str = "") -> None:
+        super().__init__(f"{name}: {reason}", code=code)
+        self.name = name
+        self.reason = reason

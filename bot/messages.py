@@ -222,3 +222,17 @@ def over_quota(refusal: QuotaExceeded) -> str:
     }.get(refusal.kind, QUOTA_BUSY)
     window = duration(refusal.window_s or 0, per=True)
     return template.format(limit=refusal.limit, window=window, wait=duration(refusal.wait_s))
+
+# The Jira change feed (issue 18): the ticket's thread and its living message.
+JIRA_CHANGED: Final = "<@{requester}> *{key}* changed in Jira: {changes}."
+JIRA_CHANGE_STATUS: Final = "status *{old}* → *{new}*"
+JIRA_CHANGE_ASSIGNEE: Final = "assigned to *{new}*"
+JIRA_CHANGE_UNASSIGNED: Final = "unassigned"
+JIRA_CHANGE_RESOLUTION: Final = "resolution *{new}*"
+JIRA_COMMENT: Final = "*{author}* commented in Jira:\n{text}"
+JIRA_COMMENT_FILES: Final = "*{author}* added {count} attachment(s) in Jira: <{url}|see {key}>."
+JIRA_COMMENT_CUT: Final = "… <{url}|the whole comment is in {key}>"
+JIRA_MOVED: Final = "This ticket's Jira issue moved to <{url}|{key}>."
+JIRA_LIVING: Final = "Jira: *{status}*"
+JIRA_LIVING_ASSIGNEE: Final = " · assigned to *{assignee}*"
+REMINDER: Final = "{approvers} this ticket has been waiting for a decision for {waited}."

@@ -16,7 +16,7 @@ from datetime import timedelta
 
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import metrics
 from bot.classify.registry import build_chain
@@ -24,9 +24,10 @@ from bot.db import migrate
 from bot.db.engine import create_engine, session_factory
 from bot.db.examples import ExampleStore
 from bot.db.home_reads import HomeReads
-from bot.db.installation import InstallationStore
+from bot.db.installation import InstallationIdentity, InstallationStore
 from bot.db.leases import Leases
 from bot.db.outbox import Outbox
+from bot.db.sync import SyncStore
 from bot.db.thread_comments import ThreadComments
 from bot.db.tickets import TicketLog
 from bot.errors import ConfigError
@@ -42,6 +43,7 @@ from bot.slack.threads import SlackThreads
 from bot.tickets import TicketState
 from bot.tracker.client import Tracker
 from bot.tracker.comments import JiraComments
+from bot.tracker.feed import JiraChangeFeed
 from bot.triage.corrections import Corrector
 from bot.triage.decisions import Decider
 from bot.triage.filing import Filing
@@ -50,7 +52,9 @@ from bot.triage.intake import Intake
 from bot.triage.pipeline import TicketPipeline
 from bot.triage.publisher import Publisher
 from bot.triage.quotas import Quotas
+from bot.triage.reminders import Reminders
 from bot.triage.status import StatusLookup
+from bot.triage.sync import JiraSync
 from bot.triage.thread_sync import ThreadSync
 from bot.triage.visibility import Visibility
 from bot.triage.worker import TicketWorker
@@ -73,6 +77,9 @@ class Services:
     publisher: Publisher
     slack: SlackServices
     comments: JiraComments  # thread replies copied to Jira: a pool of its own
+    sync: JiraSync | None = None  # the Jira change feed (issue 18)
+    reminders: Reminders | None = None
+    feed: JiraChangeFeed | None = None  # the feed's own one-thread Jira connection
 
     def start(self) -> None:
         """Begin the background work: the memory rebuild and the ticket worker."""
@@ -80,6 +87,9 @@ class Services:
         self.worker.start()
         self.publisher.start()
         self.slack.threads.start()
+        if self.sync is not None and self.reminders is not None:
+            self.sync.start()
+            self.reminders.start()
 
     async def start_endpoint(self, slack_up: Callable[[], Awaitable[bool]]) -> MetricsServer | None:
         """Start the health and metrics endpoint (``metrics.enabled``; None when off).
@@ -129,12 +139,17 @@ class Services:
             deadline = asyncio.get_running_loop().time() + self.settings.pipeline.shutdown_grace_s
         await self.slack.background.drain(deadline=deadline)
         await self.worker.stop(deadline)
+        if self.sync is not None and self.reminders is not None:
+            await self.sync.stop()
+            await self.reminders.stop()
         await self.publisher.stop()
         await self.slack.threads.stop()
         await self.classifier.aclose()
         await self.tracker.aclose()
         await self.status_tracker.aclose()
         await self.comments.aclose()
+        if self.feed is not None:
+            await self.feed.aclose()
         await self.engine.dispose()
 
 
@@ -183,7 +198,31 @@ async def build_services(settings: Settings) -> Services:
             settings.approvals,
             SlackHome(client),
         ),
+    sync, reminders, feed = _jira_sync(settings, sessions, tickets, identity, publisher)
     return Services(
         settings, engine, tickets, examples, classifier, tracker, status_tracker, client,
         worker, publisher, slack, comments,
+        sync=sync, reminders=reminders, feed=feed,
     )
+
+
+def _jira_sync(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    tickets: TicketLog,
+    identity: InstallationIdentity,
+    publisher: Publisher,
+) -> tuple[JiraSync, Reminders, JiraChangeFeed]:
+    """The change feed over every project the bot files into, and the reminders."""
+    store = SyncStore(sessions, tickets.clock)
+    feed = JiraChangeFeed(settings.jira)
+    routed = {r.project_key for r in settings.routing.channels.values() if r.project_key}
+    projects = sorted({settings.jira.project_key or "", *routed} - {""})
+    sync = JiraSync(
+        store, feed, publisher.publish, installation=identity, labels=settings.jira.labels,
+        projects=projects, settings=settings.sync,
+    )
+    reminders = Reminders(
+        store, Outbox(sessions), publisher.publish, settings.approvals.approvers, settings.sync
+    )
+    return sync, reminders, feed

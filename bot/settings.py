@@ -17,6 +17,7 @@ from bot import messages
 from bot.errors import ConfigError
 from bot.labels import Label
 from bot.settings_routing import RoutingSettings
+from bot.settings_sources import SourceSettings
 from bot.settings_sync import SyncSettings
 from bot.urls import is_example_jira_url, url_secrets
 
@@ -244,6 +245,7 @@ class Settings(_Section):
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     routing: RoutingSettings = Field(default_factory=RoutingSettings)
+    sources: SourceSettings = Field(default_factory=SourceSettings)
     sync: SyncSettings = Field(default_factory=SyncSettings)
 
     def secret_values(self) -> list[str]:

@@ -37,6 +37,29 @@ class Decision(enum.StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class SourceFile:
+    """A file shared with a Slack message (or in the form): copied to the Jira issue later."""
+
+    id: str
+    name: str
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class SourceMessage:
+    """The Slack message a ticket is filed from (message shortcut, emoji reaction)."""
+
+    channel_id: str
+    ts: str
+    permalink: str | None = None
+
+
+def source_dedupe_key(channel_id: str, ts: str) -> str:
+    """One ticket per message, whoever files it and however (shortcut, reaction)."""
+    return f"message:{channel_id}:{ts}"
+
+
+@dataclass(frozen=True, slots=True)
 class NewRequest:
     """A request as it arrived from Slack, before anything slow has happened."""
 
@@ -50,6 +73,9 @@ class NewRequest:
     response_url: str | None = None
     summary_override: str | None = None
     label_override: str | None = None
+    source_message: SourceMessage | None = None
+    files: tuple[SourceFile, ...] = ()
+    filed_by: str | None = None  # who filed it, when not the requester (the message's author)
 
 
 @dataclass(frozen=True, slots=True)

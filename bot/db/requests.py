@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import timedelta
 from typing import Any, cast
 
@@ -61,7 +62,7 @@ class RequestLog(TicketReads):
                     "ticket_id": created[r.dedupe_key],
                     "actor": r.requester_id,
                     "event": "received",
-                    "details": {"source": r.source.value},
+                    "details": {"source": r.source.value, **_filed_by(r)},
                     "created_at": utcnow(),
                 }
                 for r in fresh
@@ -129,6 +130,7 @@ async def insert_new(session: AsyncSession, requests: Sequence[NewRequest]) -> d
             "updated_at": now,
             "attempts": 0,
             "needs_triage": False,
+            **_source_columns(r),
         }
         for r in requests
     ]
@@ -139,3 +141,19 @@ async def insert_new(session: AsyncSession, requests: Sequence[NewRequest]) -> d
         else sqlite_insert(Ticket).values(rows).on_conflict_do_nothing(index_elements=keys)
     ).returning(Ticket.id, Ticket.dedupe_key)
     return {key: ticket_id for ticket_id, key in (await session.execute(statement)).all()}
+
+
+def _source_columns(request: NewRequest) -> dict[str, Any]:
+    """The source message (migration 0010), the files to copy, who filed it."""
+    source = request.source_message
+    return {
+        "source_channel_id": source.channel_id if source else None,
+        "source_ts": source.ts if source else None,
+        "source_permalink": source.permalink if source else None,
+        "source_files": [asdict(f) for f in request.files] or None,
+        "filed_by": request.filed_by,
+    }
+
+
+def _filed_by(request: NewRequest) -> dict[str, str]:
+    return {"filed_by": request.filed_by} if request.filed_by else {}

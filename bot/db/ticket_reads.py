@@ -34,6 +34,12 @@ class TicketReads(Store):
             select(Ticket).where(Ticket.message_channel_id == channel_id, Ticket.message_ts == ts)
         )
 
+    async def get_by_source(self, channel_id: str, ts: str) -> Ticket | None:
+        """The ticket filed from that Slack message (shortcut, reaction), if any."""
+        return await self._one(
+            select(Ticket).where(Ticket.source_channel_id == channel_id, Ticket.source_ts == ts)
+        )
+
     async def listing(
         self,
         state: TicketState | None = None,

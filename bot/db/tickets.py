@@ -21,6 +21,7 @@ from bot.db.leases import held, refusal
 from bot.db.models import Ticket, TicketEvent, utcnow
 from bot.db.outbox import NewTask, add_in
 from bot.db.requests import RequestLog
+from bot.db.sources import source_tasks
 from bot.errors import StaleState, StorageError
 from bot.labels import Label
 from bot.tickets import ACTIVE_STATES, BOT_ACTOR, Decision, TicketState
@@ -97,6 +98,7 @@ class TicketLog(RequestLog):
             {"jira_key": key, "jira_url": url},
             details={"key": key, "issue_type": issue_type},
             owner=owner,
+            tasks=source_tasks,
         )
 
     async def mark_posted(
@@ -164,6 +166,7 @@ class TicketLog(RequestLog):
         actor: str = BOT_ACTOR,
         details: dict[str, Any] | None = None,
         owner: str | None = None,
+        tasks: Callable[[Ticket], Sequence[NewTask]] | None = None,
     ) -> Ticket:
         """Move the ticket to ``to`` if it is in one of ``expected``; else raise StaleState."""
         ticket = await self._update(
@@ -172,6 +175,7 @@ class TicketLog(RequestLog):
             {"state": to, "updated_at": utcnow(), "next_attempt_at": None, **values},
             lambda _: _event(ticket_id, actor, event or to.value, details or {}),
             owner=owner,
+            tasks=tasks,
         )
         log.info("ticket %s is now %s", ticket_id, to.value)
         return ticket
@@ -218,6 +222,7 @@ class TicketLog(RequestLog):
         event: Callable[[Ticket], TicketEvent] | None,
         *,
         owner: str | None,
+        tasks: Callable[[Ticket], Sequence[NewTask]] | None = None,
     ) -> Ticket:
         """Compare-and-set: update the ticket (and add ``event(ticket)``) if its state is one of
         ``expected`` and, given an ``owner``, ``owner`` holds its lease; else raise StaleState,
@@ -236,6 +241,8 @@ class TicketLog(RequestLog):
                 raise await refusal(session, ticket_id, owner, now, stale)
             if event is not None:
                 session.add(event(ticket))
+            if tasks is not None:  # what the new state owes, in the same transaction
+                await add_in(session, tasks(ticket))
         return ticket
 
     async def decide(

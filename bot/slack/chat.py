@@ -28,7 +28,7 @@ from bot import messages, metrics
 from bot.db.installation import InstallationIdentity
 from bot.db.models import Ticket, utcnow
 from bot.errors import ChatError, ChatUnavailable
-from bot.slack import blocks
+from bot.slack import blocks, living
 from bot.slack.members import MEMBERS_PAGE, ChannelMembers
 from bot.triage.ports import Person, Posted
 
@@ -195,8 +195,7 @@ class SlackChat:
         channel, ts = ticket.message_channel_id, ticket.message_ts
         if not channel or not ts:
             return
-        decided = ticket.decision is not None
-        message = blocks.decided_message(ticket) if decided else blocks.ticket_message(ticket)
+        message = living.current_message(ticket)  # with the Jira status line (issue 18)
         await _call(lambda: self._client.chat_update(channel=channel, ts=ts, **message))
 
     async def reply_in_thread(self, ticket: Ticket, text: str) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from slack_bolt.context.async_context import AsyncBoltContext
 
+from bot.slack.sources import MessageSources
 from bot.slack.tasks import BackgroundTasks
 from bot.triage.corrections import Corrector
 from bot.triage.decisions import Decider
@@ -31,6 +32,7 @@ class SlackServices:
     background: BackgroundTasks
     threads: ThreadSync
     home: HomeTab
+    sources: MessageSources | None = None  # the message shortcut and the filing emoji
 
 
 Middleware = Callable[[AsyncBoltContext, Callable[[], Awaitable[None]]], Awaitable[None]]

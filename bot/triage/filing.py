@@ -42,6 +42,7 @@ class Filing:
             summary=ticket.summary_override,
             legacy_label=self.installation.uses_legacy_label(ticket.id),
             requested_at=ticket.created_at,
+            permalink=ticket.source_permalink,  # filed from a Slack message: link back
         )
 
     async def earlier_issue(

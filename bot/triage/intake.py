@@ -63,7 +63,7 @@ class Intake:
         """Record the request and start processing it. StorageError if the log is down;
         QuotaExceeded, recording nothing, when the requester or everyone is over a quota."""
         request = _storable(request)
-        person = request.requester_id
+        person = request.filed_by or request.requester_id  # who acted is charged
         try:
             self.quotas.take_ticket(person)
         except QuotaExceeded as refusal:
@@ -101,7 +101,7 @@ class Intake:
         taken = self._taken.get(request.dedupe_key)
         ticket = None if taken is None else await asyncio.shield(taken)
         if ticket is None:
-            person = request.requester_id
+            person = request.filed_by or request.requester_id  # who acted is charged
             if person not in self._refused:  # once until they may file again, not per request
                 self._refused.add(person)
                 log.info("requests from %s refused: %s", person, refusal)

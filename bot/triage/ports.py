@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from bot.classify.types import Classification, Example
 from bot.db.models import Ticket
 from bot.tracker.comment_body import SlackComment
+from bot.tracker.feed import ChangesPage
 from bot.tracker.models import IssueDetails, IssueRef, NewIssue
 
 
@@ -170,3 +172,23 @@ class SourceChat(Protocol):
         reply already there from an earlier attempt is not posted again. Where the bot cannot
         post, the person who filed it is told in a direct message."""
         ...
+
+
+class ChangeFeed(Protocol):
+    """Jira's issues changed since a moment (``bot.tracker.feed.JiraChangeFeed``)."""
+
+    async def changed_page(
+        self,
+        project: str,
+        labels: Sequence[str],
+        since: datetime,
+        *,
+        page: str | None = None,
+        size: int = 100,
+    ) -> ChangesPage: ...
+
+    async def bot_account(self) -> str | None:
+        """The account the bot writes to Jira as; None where it cannot be told."""
+        ...
+
+    def browse_url(self, key: str) -> str: ...

@@ -26,12 +26,14 @@ from datetime import timedelta
 from bot import messages
 from bot.db.models import Ticket, TicketTask, utcnow
 from bot.db.outbox import NewTask, Outbox
+from bot.db.sources import CONFIRM_IN_SOURCE, COPY_FILES
 from bot.db.tickets import TicketLog
 from bot.errors import TicketbotError, TransientError
 from bot.labels import parse_label
 from bot.settings import Settings
 from bot.tickets import BOT_ACTOR, Decision
 from bot.triage.ports import Chat, IssueTracker
+from bot.triage.sources import SourceEffects
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +85,9 @@ class Publisher:
         tracker: IssueTracker,
         chat: Chat,
         settings: Settings,
+        sources: SourceEffects | None = None,
     ) -> None:
+        self._sources = sources  # tickets filed from a Slack message (bot.db.sources)
         self._tickets = tickets
         self._outbox = outbox
         self._tracker = tracker
@@ -162,7 +166,18 @@ class Publisher:
             JIRA_TRANSITION: lambda t: self._transition(t, str(payload["name"])),
             JIRA_RELABEL: lambda t: self._relabel(t, payload),
         }
+        if self._sources is not None:
+            actions[CONFIRM_IN_SOURCE] = self._sources.confirm
+            actions[COPY_FILES] = self._copy_files
         return actions[task.kind]
+
+    async def _copy_files(self, ticket: Ticket) -> None:
+        """Files to the issue; what was not copied goes into a comment, a task of its own."""
+        assert self._sources is not None
+        note = await self._sources.copy_files(ticket)
+        if note:
+            key = f"ticket:{ticket.id}:source:skipped"
+            await self._outbox.add([NewTask(ticket.id, key, JIRA_COMMENT, {"text": note})])
 
     async def _later(self, task: TicketTask, exc: TransientError) -> bool:
         age = utcnow() - task.created_at

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 
 from bot.db.tickets import TicketLog
 from bot.errors import StorageError
@@ -37,6 +38,9 @@ class TicketWorker:
         self._in_flight: dict[int, asyncio.Task[None]] = {}
         self._resumer: asyncio.Task[None] | None = None
         self._accepting = True
+        #: Run after each pipeline run (the composition root sets the publisher's ``publish``,
+        #: so what filing enqueued, e.g. ``bot.db.sources``, is done at once, not at the loop).
+        self.after_run: Callable[[int], Awaitable[None]] | None = None
 
     @property
     def backlog(self) -> int:
@@ -58,6 +62,8 @@ class TicketWorker:
                 await self._pipeline.run(ticket_id)
             except Exception:  # the pipeline records its own errors; this is the last net
                 log.exception("ticket %s: pipeline crashed", ticket_id, extra={"ticket": ticket_id})
+        if self.after_run is not None:  # outside the slot: copying files must not hold it
+            await self.after_run(ticket_id)  # the publisher's publish never raises
 
     def start(self) -> None:
         log.info("worker %s started; its leases name it", self._pipeline.owner)

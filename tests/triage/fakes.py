@@ -16,6 +16,7 @@ from bot.db.installation import InstallationIdentity
 from bot.db.models import Ticket
 from bot.errors import (
     ChatUnavailable,
+    FileUnavailable,
     IssueNotFound,
     TicketbotError,
     TrackerUnavailable,
@@ -258,3 +259,48 @@ class FakeHomeScreen:
             raise ChatUnavailable("Slack is down")
         self.publishes += 1
         self.shown[content.user_id] = content
+
+
+@dataclass
+class FakeAttachments:
+    """Attachments: (filename, size) per issue key; ``failures`` are raised first by ``add``."""
+
+    issues: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    failures: list[TicketbotError] = field(default_factory=list)
+    lists: int = 0
+
+    async def listed(self, key: str) -> list[tuple[str, int]]:
+        self.lists += 1
+        return list(self.issues.get(key, []))
+
+    async def add(self, key: str, filename: str, content: bytes) -> None:
+        if self.failures:
+            raise self.failures.pop(0)
+        self.issues.setdefault(key, []).append((filename, len(content)))
+
+
+@dataclass
+class FakeSourceChat:
+    """SourceChat: ``files`` by id (content); ids in ``gone`` are unavailable; confirmations
+    are recorded once per ticket, as the real one looks in the thread first."""
+
+    files: dict[str, bytes] = field(default_factory=dict)
+    gone: set[str] = field(default_factory=set)
+    confirmed: list[int] = field(default_factory=list)
+    down: bool = False
+
+    async def download(self, file_id: str, max_bytes: int) -> bytes:
+        if self.down:
+            raise ChatUnavailable("Slack is down")
+        if file_id in self.gone or file_id not in self.files:
+            raise FileUnavailable(file_id, "deleted in Slack")
+        content = self.files[file_id]
+        if len(content) > max_bytes:
+            raise FileUnavailable(file_id, "too big")
+        return content
+
+    async def confirm_filed(self, ticket: Ticket) -> None:
+        if self.down:
+            raise ChatUnavailable("Slack is down")
+        if ticket.id not in self.confirmed:
+            self.confirmed.append(ticket.id)

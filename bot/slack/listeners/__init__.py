@@ -7,10 +7,11 @@ from slack_bolt.async_app import AsyncApp
 
 
 def register_all(app: AsyncApp) -> None:
-    from bot.slack.listeners import actions, commands, home, messages, views
+    from bot.slack.listeners import actions, commands, home, messages, sources, views
 
     commands.register(app)
     views.register(app)
     actions.register(app)
     messages.register(app)
     home.register(app)
+    sources.register(app)

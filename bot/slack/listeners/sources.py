@@ -1,0 +1,190 @@
+"""Tickets from a message already in Slack: the "File as ticket" message shortcut, its form,
+and the filing emoji (``reaction_added``). The rules are in ``bot.triage.sources``."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from aiohttp import ClientError
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import messages
+from bot.errors import QuotaExceeded, StorageError
+from bot.slack import blocks
+from bot.slack.context import services_of
+from bot.slack.source_blocks import (
+    SHORTCUT_CALLBACK,
+    SOURCE_MODAL_CALLBACK,
+    parse_metadata,
+    source_modal,
+    submitted,
+)
+from bot.slack.sources import MessageSources, found_message
+from bot.tickets import TicketSource
+from bot.triage.sources import FoundMessage, already_filed, refusal
+
+log = logging.getLogger(__name__)
+
+#: Looking up names and the permalink before the form opens; the trigger expires after 3 s.
+FORM_LOOKUPS_S = 1.0
+
+
+def _sources(context: AsyncBoltContext) -> MessageSources:
+    sources = services_of(context).sources
+    if sources is None:
+        raise RuntimeError("message sources are not configured")
+    return sources
+
+
+async def handle_file_shortcut(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+    context: AsyncBoltContext,
+) -> None:
+    await ack()
+    sources, user = _sources(context), body["user"]["id"]
+    channel, raw = body["channel"]["id"], body.get("message") or {}
+    message = await _shortcut_message(sources, raw, channel)
+    problem = refusal(message)
+    if problem:
+        await respond(text=problem, response_type="ephemeral")
+        return
+    existing = await sources.filing.filed_from(channel, message.ts)
+    if existing is not None:
+        await respond(text=already_filed(existing), response_type="ephemeral")
+        return
+    try:
+        await client.views_open(trigger_id=body["trigger_id"], view=source_modal(message))
+    except (SlackApiError, ClientError, TimeoutError) as exc:
+        reason = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
+        log.warning("views.open failed for the shortcut of %s: %s", user, reason)
+        await respond(text=messages.MODAL_OPEN_FAILED, response_type="ephemeral")
+
+
+async def _shortcut_message(
+    sources: MessageSources, raw: dict[str, Any], channel: str
+) -> FoundMessage:
+    """The message with names and its permalink, as far as Slack answers within
+    ``FORM_LOOKUPS_S`` (then ids, and no link: the form must open before the trigger expires)."""
+    names: dict[str, str] = {}
+    permalink = None
+    try:
+        async with asyncio.timeout(FORM_LOOKUPS_S):
+            names, permalink = await asyncio.gather(
+                sources.slack.names(str(raw.get("text") or "")),
+                sources.slack.permalink(channel, str(raw.get("ts"))),
+            )
+    except TimeoutError:
+        log.info("names or permalink too slow for the form of %s in %s", raw.get("ts"), channel)
+    return found_message(raw, channel, names=names, permalink=permalink)
+
+
+async def handle_source_form(
+    ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
+) -> None:
+    sources, user = _sources(context), body["user"]["id"]
+    message = parse_metadata(view.get("private_metadata") or "")
+    values = blocks.modal_values(view)
+    summary = " ".join(values[blocks.SUMMARY_BLOCK].split())
+    error = _summary_error(summary)
+    if error or message is None:
+        text = error or messages.UNEXPECTED
+        await ack(response_action="errors", errors={blocks.SUMMARY_BLOCK: text})
+        return
+    requester, files = submitted(view)
+    try:
+        filed = await sources.filing.file(
+            message,
+            filed_by=user,
+            source=TicketSource.SHORTCUT,
+            requester_id=requester,
+            team_id=(body.get("team") or {}).get("id"),
+            summary=summary,
+            details=values[blocks.DETAILS_BLOCK].strip(),
+            label=values[blocks.TYPE_BLOCK] or None,
+            files=files,
+        )
+    except QuotaExceeded as refused:
+        text = messages.over_quota(refused)
+        await ack(response_action="errors", errors={blocks.SUMMARY_BLOCK: text})
+        return
+    except StorageError:
+        log.exception("could not record the shortcut form from %s", user)
+        await ack(response_action="errors", errors={blocks.SUMMARY_BLOCK: messages.CANNOT_SAVE})
+        return
+    ticket = filed.ticket
+    by = ticket.filed_by or ticket.requester_id
+    mine = ticket.source is TicketSource.SHORTCUT and by == user  # a redelivery of this form
+    if not filed.created and not mine:  # someone else filed the message meanwhile
+        text = already_filed(ticket, link=False)
+        await ack(response_action="errors", errors={blocks.SUMMARY_BLOCK: text})
+        return
+    await ack()
+
+
+async def handle_reaction(
+    event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    sources = services_of(context).sources
+    item = event.get("item") or {}
+    if sources is None or item.get("type") != "message":
+        return
+    emoji = str(event.get("reaction") or "").split("::", 1)[0]  # ticket::skin-tone-2
+    if emoji != sources.filing.settings.reaction_emoji:
+        return
+    channel, ts, user = str(item.get("channel")), str(item.get("ts")), str(event.get("user"))
+    if not await sources.filing.emoji_files_in(channel):
+        return
+    existing = await sources.filing.filed_from(channel, ts)
+    if existing is not None:
+        await _tell(client, channel, user, already_filed(existing))
+        return
+    message = await sources.slack.read(channel, ts)
+    if message is None:
+        log.info("reaction by %s on %s in %s: the message is gone", user, ts, channel)
+        return
+    problem = refusal(message)
+    if problem:
+        await _tell(client, channel, user, problem)
+        return
+    try:
+        filed = await sources.filing.file(message, filed_by=user, source=TicketSource.REACTION)
+    except QuotaExceeded as refused:
+        await _tell(client, channel, user, messages.over_quota(refused))
+        return
+    except StorageError:
+        log.exception("could not record the reaction of %s on %s in %s", user, ts, channel)
+        await _tell(client, channel, user, messages.CANNOT_SAVE)
+        return
+    if not filed.created:
+        await _tell(client, channel, user, already_filed(filed.ticket))
+
+
+async def _tell(client: AsyncWebClient, channel: str, user: str, text: str) -> None:
+    """An ephemeral answer to ``user``; a failure is only logged (nothing else depends on it)."""
+    try:
+        await client.chat_postEphemeral(channel=channel, user=user, text=text)
+    except (SlackApiError, ClientError, TimeoutError) as exc:
+        reason = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
+        log.info("could not tell %s in %s: %s", user, channel, reason)
+
+
+def _summary_error(summary: str) -> str | None:
+    if not summary or not any(ch.isalnum() for ch in summary):
+        return messages.MODAL_SUMMARY_REQUIRED
+    if len(summary) > blocks.MODAL_SUMMARY_LIMIT:
+        return messages.MODAL_SUMMARY_TOO_LONG.format(limit=blocks.MODAL_SUMMARY_LIMIT)
+    return None
+
+
+def register(app: AsyncApp) -> None:
+    app.message_shortcut(SHORTCUT_CALLBACK)(handle_file_shortcut)
+    app.view(SOURCE_MODAL_CALLBACK)(handle_source_form)
+    app.event("reaction_added")(handle_reaction)
+
