@@ -236,3 +236,27 @@ JIRA_MOVED: Final = "This ticket's Jira issue moved to <{url}|{key}>."
 JIRA_LIVING: Final = "Jira: *{status}*"
 JIRA_LIVING_ASSIGNEE: Final = " · assigned to *{assignee}*"
 REMINDER: Final = "{approvers} this ticket has been waiting for a decision for {waited}."
+
+# Tickets from an existing message: the "File as ticket" shortcut and the emoji (issue 17).
+SOURCE_FILED: Final = "Filed as <{url}|{key}>."
+SOURCE_FILED_DM: Final = (
+    "Filed as <{url}|{key}>, from the message in <#{channel}> (I cannot post there)."
+)
+SOURCE_ALREADY_FILED: Final = "This message is already filed as {ticket}."
+SOURCE_BEING_FILED: Final = "ticket #{id} (Jira issue on its way)"
+SOURCE_FROM_BOT: Final = (
+    "Messages from bots and apps cannot be filed. Use `/ticket` and say what is needed."
+)
+SOURCE_EMPTY: Final = (
+    "That message has no text to file (only files, images or mentions). "
+    "Use `/ticket` and describe the request."
+)
+SOURCE_FORM_CUT: Final = "… (cut here: the ticket links to the whole message)"
+SOURCE_FORM_CONTEXT: Final = "From <{permalink}|a message> by <@{author}> in <#{channel}>."
+MODAL_REQUESTER: Final = "Requester"
+MODAL_REQUESTER_HINT: Final = "Who needs this: the message's author unless you change it"
+MODAL_FILES: Final = "Files"
+FILES_SKIPPED: Final = "Files from Slack that were not attached:\n{lines}"
+FILE_TOO_BIG: Final = "{size} is over the {limit} limit"
+FILE_TOO_MANY: Final = "more than {limit} files on one ticket"
+FILE_GONE: Final = "deleted in Slack, or ticketbot may not read it"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -35,12 +35,15 @@ from bot.learn.classifier import MemoryClassifier
 from bot.metrics_http import MetricsServer
 from bot.settings import Settings
 from bot.slack.app import web_client
+from bot.slack.channels import SlackChannels
 from bot.slack.chat import SlackChat
 from bot.slack.context import SlackServices
 from bot.slack.home import SlackHome
+from bot.slack.sources import MessageSources, SlackSources
 from bot.slack.tasks import BackgroundTasks
 from bot.slack.threads import SlackThreads
 from bot.tickets import TicketState
+from bot.tracker.attachments import TrackerAttachments
 from bot.tracker.client import Tracker
 from bot.tracker.comments import JiraComments
 from bot.tracker.feed import JiraChangeFeed
@@ -53,6 +56,8 @@ from bot.triage.pipeline import TicketPipeline
 from bot.triage.publisher import Publisher
 from bot.triage.quotas import Quotas
 from bot.triage.reminders import Reminders
+from bot.triage.routing import Router
+from bot.triage.sources import MessageFiling, SourceEffects, emoji_switch
 from bot.triage.status import StatusLookup
 from bot.triage.sync import JiraSync
 from bot.triage.thread_sync import ThreadSync
@@ -77,6 +82,7 @@ class Services:
     publisher: Publisher
     slack: SlackServices
     comments: JiraComments  # thread replies copied to Jira: a pool of its own
+    attachments: TrackerAttachments | None = None  # files copied to Jira: a pool of its own
     sync: JiraSync | None = None  # the Jira change feed (issue 18)
     reminders: Reminders | None = None
     feed: JiraChangeFeed | None = None  # the feed's own one-thread Jira connection
@@ -148,6 +154,8 @@ class Services:
         await self.tracker.aclose()
         await self.status_tracker.aclose()
         await self.comments.aclose()
+        if self.attachments is not None:
+            await self.attachments.aclose()
         if self.feed is not None:
             await self.feed.aclose()
         await self.engine.dispose()
@@ -177,7 +185,11 @@ async def build_services(settings: Settings) -> Services:
         tickets, leases, classifier, tracker, filing, chat, settings.pipeline
     )
     worker = TicketWorker(pipeline, tickets, settings.pipeline)
-    publisher = Publisher(tickets, Outbox(sessions), tracker, chat, settings)
+    attachments = TrackerAttachments(settings.jira, workers=settings.sources.jira_workers)
+    source_slack = SlackSources(client, chat.person)
+    effects = SourceEffects(source_slack, attachments, settings.sources)
+    publisher = Publisher(tickets, Outbox(sessions), tracker, chat, settings, effects)
+    worker.after_run = publisher.publish  # what filing enqueued (bot.db.sources), at once
     slack = SlackServices(
         intake=Intake(
             tickets, worker, settings.pipeline.concurrency, Quotas.from_settings(settings.quotas)
@@ -188,7 +200,6 @@ async def build_services(settings: Settings) -> Services:
         decider=Decider(tickets, publisher, settings, examples),
         corrector=Corrector(tickets, publisher, settings, examples),
         background=BackgroundTasks(),
-    )
         threads=ThreadSync(
             tickets, ThreadComments(sessions), comments, SlackThreads(client), settings.pipeline
         ),
@@ -198,10 +209,15 @@ async def build_services(settings: Settings) -> Services:
             settings.approvals,
             SlackHome(client),
         ),
+    )
+    router = Router(settings, SlackChannels(client))
+    switch = emoji_switch(router, settings.sources.reaction_filing)
+    filing_from = MessageFiling(slack.intake, tickets, settings.sources, switch)
+    slack = replace(slack, sources=MessageSources(filing_from, source_slack))
     sync, reminders, feed = _jira_sync(settings, sessions, tickets, identity, publisher)
     return Services(
         settings, engine, tickets, examples, classifier, tracker, status_tracker, client,
-        worker, publisher, slack, comments,
+        worker, publisher, slack, comments, attachments,
         sync=sync, reminders=reminders, feed=feed,
     )
 

@@ -162,8 +162,8 @@ class Attachments(Protocol):
 class SourceChat(Protocol):
     """Slack, as tickets filed from a message need it (``bot.slack.sources``)."""
 
-    async def download(self, file_id: str, max_bytes: int) -> tuple[str, bytes]:
-        """A shared file's name and content; FileUnavailable when it cannot be read (deleted,
+    async def download(self, file_id: str, max_bytes: int) -> bytes:
+        """A shared file's content; FileUnavailable when it cannot be read (deleted,
         no access, over ``max_bytes``), ChatUnavailable while Slack cannot be reached."""
         ...
 
