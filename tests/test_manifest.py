@@ -43,3 +43,11 @@ def test_field_limits(manifest: dict[str, Any]) -> None:
     assert len(info["description"]) <= 140
     assert len(info["long_description"]) <= 4000
     assert manifest["_metadata"]["major_version"] in (1, 2)
+
+
+def test_thread_replies_and_app_home_events(manifest: dict[str, Any]) -> None:
+    events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
+    assert {"message.channels", "message.groups", "message.im", "app_home_opened"} <= events
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    assert {"channels:history", "groups:history", "im:history"} <= scopes

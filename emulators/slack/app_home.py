@@ -69,7 +69,13 @@ class AppHome:
         return await self._emulator.push_envelope("events_api", events.event_callback(event))
 
     async def click(self, user: str, action_id: str, value: str | None = None) -> str:
-        """Click the button ``action_id`` (with ``value``, if several) in ``user``'s home."""
+        """Click the button ``action_id`` (with ``value``, if several) in ``user``'s home;
+        returns the envelope_id."""
+        payload = self.click_payload(user, action_id, value)
+        return await self._emulator.push_envelope("interactive", payload)
+
+    def click_payload(self, user: str, action_id: str, value: str | None = None) -> JSON:
+        """The ``block_actions`` payload of that click (for tests that dispatch it in process)."""
         view = self.views.get(user)
         if view is None:
             raise LookupError(f"no home view published for {user}")
@@ -106,7 +112,7 @@ class AppHome:
             "view": copy.deepcopy(view),
             "actions": [payloads.button_action(block_id, button, button.get("value"))],
         }
-        return await self._emulator.push_envelope("interactive", payload)
+        return payload
 
     def buttons(self, user: str, action_id: str) -> list[str]:
         """The values of the ``action_id`` buttons in ``user``'s home (e.g. ticket ids)."""

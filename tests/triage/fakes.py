@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.classify.types import Classification, Example
 from bot.db.installation import InstallationIdentity
@@ -23,7 +23,9 @@ from bot.errors import (
     TransitionNotAvailable,
 )
 from bot.labels import Label
+from bot.tracker.changes import IssueChange
 from bot.tracker.comment_body import SlackComment, render
+from bot.tracker.feed import ChangesPage
 from bot.tracker.models import IssueDetails, IssueRef, NewIssue
 from bot.triage.filing import Filing
 from bot.triage.ports import HomeContent, Person, Posted
@@ -304,3 +306,43 @@ class FakeSourceChat:
             raise ChatUnavailable("Slack is down")
         if ticket.id not in self.confirmed:
             self.confirmed.append(ticket.id)
+
+
+class FakeChangeFeed:
+    """Jira's change feed: pages of ``IssueChange`` (``pages``, served in turn for each poll
+    from ``since``), failing on cue (``fail_next``)."""
+
+    def __init__(self, bot_account: str | None = "bot") -> None:
+        self.issues: list[IssueChange] = []
+        self.page_size = 100
+        self.calls: list[tuple[str, datetime, str | None]] = []
+        self.fail_next: list[TicketbotError] = []
+        self._bot = bot_account
+
+    async def changed_page(
+        self,
+        project: str,
+        labels: Sequence[str],
+        since: datetime,
+        *,
+        page: str | None = None,
+        size: int = 100,
+    ) -> ChangesPage:
+        self.calls.append((project, since, page))
+        if self.fail_next:
+            raise self.fail_next.pop(0)
+        found = sorted(
+            (i for i in self.issues if i.updated >= since and set(i.labels) & set(labels)),
+            key=lambda i: i.updated,
+        )
+        start = int(page or 0)
+        size = min(size, self.page_size)
+        chunk = found[start : start + size]
+        after = start + len(chunk)
+        return ChangesPage(chunk, str(after) if after < len(found) else None)
+
+    async def bot_account(self) -> str | None:
+        return self._bot
+
+    def browse_url(self, key: str) -> str:
+        return f"https://jira.example.com/browse/{key}"

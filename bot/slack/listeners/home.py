@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
 from bot.slack.context import services_of
 
 
-async def handle_home_opened(
-    ack: AsyncAck, event: dict[str, Any], context: AsyncBoltContext
-) -> None:
-    await ack()
+async def handle_home_opened(event: dict[str, Any], context: AsyncBoltContext) -> None:
+    """Acknowledged by Bolt already (events are auto-acknowledged)."""
     user_id = str(event.get("user") or "")
     if event.get("tab", "home") != "home" or not user_id:
         return

@@ -1,9 +1,10 @@
 """Message events (``message.channels`` / ``message.groups`` / ``message.im``): replies in a
 ticket's thread, their edits and deletions, copied to Jira (``bot.triage.thread_sync``).
 
-The reply is recorded before the ack, so an event that cannot be recorded (the database is
-down) is not acknowledged and Slack delivers it again; copying to Jira runs after the ack.
-Bot and app messages (the bot's own included) and messages outside a thread are ignored.
+Bolt acknowledges events itself before the listener runs; the listener records the reply at
+once (a few milliseconds: only a crash in that window loses it) and copies it to Jira in the
+background, where the loop in ``ThreadSync`` retries it. Bot and app messages (the bot's own
+included) and messages outside a thread are ignored.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
 from bot.slack.context import SlackServices, services_of
 from bot.triage.thread_sync import ThreadReply
@@ -21,7 +22,8 @@ log = logging.getLogger(__name__)
 PERSON_SUBTYPES = frozenset({None, "file_share", "thread_broadcast"})
 
 
-async def handle_message(ack: AsyncAck, event: dict[str, Any], context: AsyncBoltContext) -> None:
+async def handle_message(event: dict[str, Any], context: AsyncBoltContext) -> None:
+    """Acknowledged by Bolt already (events are auto-acknowledged)."""
     services = services_of(context)
     subtype = event.get("subtype")
     channel = str(event.get("channel") or "")
@@ -34,7 +36,6 @@ async def handle_message(ack: AsyncAck, event: dict[str, Any], context: AsyncBol
         row_id = await _edited(services, channel, event)
     elif subtype == "message_deleted":
         row_id = await services.threads.deleted(channel, str(event.get("deleted_ts") or ""))
-    await ack()
     if row_id is not None:
         services.background.spawn(services.threads.push(row_id), name=f"thread-reply-{row_id}")
 

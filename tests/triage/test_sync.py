@@ -1,0 +1,247 @@
+"""The Jira change feed with a fake Jira and the real ticket log (SQLite): what is told once,
+what is never told, the cursor, the lease, and backing off."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.db.engine import session_factory
+from bot.db.installation import InstallationIdentity
+from bot.db.leases import Leases
+from bot.db.outbox import Outbox
+from bot.db.sync import SyncStore
+from bot.db.tickets import TicketLog
+from bot.errors import TrackerUnavailable
+from bot.settings_sync import SyncSettings
+from bot.tracker.changes import FieldChange, HistoryEntry, IssueChange, JiraComment, JiraPerson
+from bot.triage.sync import JiraSync
+from tests.triage.fakes import FakeChangeFeed
+from tests.triage.test_publisher import posted_ticket
+
+INSTALLATION = InstallationIdentity("ab12cd34ef")
+MIA = JiraPerson("mia", "Mia Krystof")
+BOT = JiraPerson("bot", "ticketbot")
+
+
+@pytest.fixture
+def store(engine: AsyncEngine, ticket_log: TicketLog) -> SyncStore:
+    return SyncStore(session_factory(engine), ticket_log.clock)
+
+
+@pytest.fixture
+def feed() -> FakeChangeFeed:
+    return FakeChangeFeed()
+
+
+def make_sync(
+    store: SyncStore,
+    feed: FakeChangeFeed,
+    published: list[int],
+    owner: str = "one",
+    **settings: object,
+) -> JiraSync:
+    async def publish(ticket_id: int) -> None:
+        published.append(ticket_id)
+
+    return JiraSync(
+        store,
+        feed,
+        publish,
+        installation=INSTALLATION,
+        labels=["ticketbot"],
+        projects=["KAN"],
+        settings=SyncSettings(**settings),
+        owner=owner,
+    )
+
+
+def issue(
+    ticket_id: int,
+    at: datetime,
+    *,
+    histories: tuple[HistoryEntry, ...] = (),
+    comments: tuple[JiraComment, ...] = (),
+    status: str = "To Do",
+    assignee: str | None = None,
+    key: str | None = None,
+) -> IssueChange:
+    return IssueChange(
+        key=key or f"KAN-{ticket_id}",
+        project="KAN",
+        labels=(
+            "ticketbot",
+            f"ticketbot-{INSTALLATION.id}-all",
+            f"ticketbot-{INSTALLATION.id}-{ticket_id}",
+        ),
+        status=status,
+        assignee=assignee,
+        resolution=None,
+        updated=at,
+        histories=histories,
+        comments=comments,
+    )
+
+
+def moved(hid: str, at: datetime, old: str, new: str, author: JiraPerson = MIA) -> HistoryEntry:
+    return HistoryEntry(hid, author, at, (FieldChange("status", old, new),))
+
+
+def comment(
+    cid: str, at: datetime, text: str, *, author: JiraPerson = MIA, internal: bool = False
+) -> JiraComment:
+    return JiraComment(cid, author, at, text, 0, internal)
+
+
+async def replies(outbox: Outbox, ticket_id: int) -> list[str]:
+    return [
+        str(t.payload["text"]) for t in await outbox.tasks(ticket_id) if t.kind == "thread_reply"
+    ]
+
+
+async def test_changes_are_told_once_batched_and_the_message_follows(
+    store: SyncStore, feed: FakeChangeFeed, ticket_log: TicketLog, leases: Leases, outbox: Outbox
+) -> None:
+    ticket_id = await posted_ticket(ticket_log, leases)
+    now = await store.clock.now()
+    published: list[int] = []
+    sync = make_sync(store, feed, published)
+    assert await sync.poll("KAN") == 1  # the first poll starts the cursor: nothing to tell
+    feed.issues = [
+        issue(
+            ticket_id,
+            now,
+            status="Done",
+            assignee="Mia Krystof",
+            histories=(
+                moved("1", now, "To Do", "In Progress"),
+                moved("2", now, "In Progress", "Done"),
+                moved("3", now, "To Do", "Won't Do", author=BOT),  # the bot's own transition
+            ),
+        )
+    ]
+    await sync.poll("KAN")
+    await sync.poll("KAN")  # the overlap reads the same issue again: nothing new
+    [reply] = await replies(outbox, ticket_id)
+    assert reply == "<@U1> *KAN-1* changed in Jira: status *To Do* → *Done*."
+    ticket = await ticket_log.get(ticket_id)
+    assert ticket is not None
+    assert (ticket.jira_status, ticket.jira_assignee) == ("Done", "Mia Krystof")
+    kinds = [t.kind for t in await outbox.tasks(ticket_id)]
+    assert kinds.count("show_message") == 1
+    await asyncio_idle()
+    assert set(published) == {ticket_id}
+
+
+async def test_comments_internal_ones_and_the_bots_own(
+    store: SyncStore, feed: FakeChangeFeed, ticket_log: TicketLog, leases: Leases, outbox: Outbox
+) -> None:
+    ticket_id = await posted_ticket(ticket_log, leases)
+    sync = make_sync(store, feed, [])
+    await sync.poll("KAN")
+    now = await store.clock.now()
+    old = now - timedelta(days=3)
+    feed.issues = [
+        issue(
+            ticket_id,
+            now,
+            comments=(
+                comment("10", old, "written before the bot was watching"),
+                comment("11", now, "internal note", internal=True),
+                comment("12", now, "Approved by Alice in Slack", author=BOT),
+                comment(
+                    "13",
+                    now,
+                    "Alice in Slack: hi\n(copied by ticketbot, ref slack.C1.1.2)",
+                    author=MIA,
+                ),
+                comment("14", now, "Try <!here> & <https://x|y>"),
+                comment("15", now, "word " * 1000),
+                comment("16", now, ""),
+            ),
+        )
+    ]
+    await sync.poll("KAN")
+    await sync.poll("KAN")
+    texts = await replies(outbox, ticket_id)
+    assert len(texts) == 3
+    assert (
+        texts[0] == "*Mia Krystof* commented in Jira:\nTry &lt;!here&gt; &amp; &lt;https://x|y&gt;"
+    )
+    assert len(texts[1]) < 2700 and "the whole comment is in KAN-1" in texts[1]
+    assert "focusedCommentId=15" in texts[1]
+    assert "added 1 attachment(s) in Jira" in texts[2]
+
+
+async def test_another_replica_does_not_poll_while_the_lease_holds(
+    store: SyncStore, feed: FakeChangeFeed
+) -> None:
+    first, second = make_sync(store, feed, [], owner="one"), make_sync(store, feed, [], owner="two")
+    assert await first.poll("KAN") == 1
+    assert await second.poll("KAN") is None
+    assert len(feed.calls) == 1
+
+
+async def test_an_outage_mid_poll_loses_nothing(
+    store: SyncStore, feed: FakeChangeFeed, ticket_log: TicketLog, leases: Leases, outbox: Outbox
+) -> None:
+    ids = [await posted_ticket(ticket_log, leases, key=f"k{n}") for n in range(3)]
+    sync = make_sync(store, feed, [], page_size=1)
+    await sync.poll("KAN")
+    now = await store.clock.now()
+    feed.issues = [
+        issue(t, now + timedelta(milliseconds=n), histories=(moved(str(t), now, "To Do", "Done"),))
+        for n, t in enumerate(ids)
+    ]
+    feed.page_size = 1
+    original = feed.changed_page
+    served = 0
+
+    async def flaky(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        nonlocal served
+        served += 1
+        if served == 2:
+            raise TrackerUnavailable("Jira is down", retry_after=30)
+        return await original(*args, **kwargs)  # type: ignore[arg-type]
+
+    feed.changed_page = flaky  # type: ignore[method-assign]
+    assert await sync.poll_all() == 120  # doubled once, and above Retry-After (30 s)
+    assert [len(await replies(outbox, t)) for t in ids] == [1, 0, 0]
+    feed.changed_page = original  # type: ignore[method-assign]
+    assert await sync.poll_all() == 60
+    assert [len(await replies(outbox, t)) for t in ids] == [1, 1, 1]
+
+
+async def test_a_moved_issue_is_followed(
+    store: SyncStore, feed: FakeChangeFeed, ticket_log: TicketLog, leases: Leases, outbox: Outbox
+) -> None:
+    ticket_id = await posted_ticket(ticket_log, leases)
+    sync = make_sync(store, feed, [])
+    await sync.poll("KAN")
+    feed.issues = [issue(ticket_id, await store.clock.now(), key="OPS-7")]
+    await sync.poll("KAN")
+    ticket = await ticket_log.get(ticket_id)
+    assert ticket is not None and ticket.jira_key == "OPS-7"
+    assert any("moved to" in t for t in await replies(outbox, ticket_id))
+
+
+async def test_issues_of_other_installations_are_ignored(
+    store: SyncStore, feed: FakeChangeFeed, ticket_log: TicketLog, leases: Leases, outbox: Outbox
+) -> None:
+    ticket_id = await posted_ticket(ticket_log, leases)
+    sync = make_sync(store, feed, [])
+    await sync.poll("KAN")
+    now = await store.clock.now()
+    other = issue(ticket_id, now, histories=(moved("9", now, "To Do", "Done"),))
+    feed.issues = [replace(other, labels=("ticketbot", f"ticketbot-ffffff0000-{ticket_id}"))]
+    await sync.poll("KAN")
+    assert await outbox.tasks(ticket_id) == []
+
+
+async def asyncio_idle() -> None:
+    for _ in range(5):
+        await asyncio.sleep(0)
