@@ -1,0 +1,109 @@
+"""Thread replies to Jira comments and App Home through `python app.py` (issue 18)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from bot.db.engine import create_engine, session_factory
+from bot.db.thread_comments import ThreadComments
+from bot.tickets import TicketState
+from emulators.jira import JiraEmulator
+from emulators.slack import BOT_ID, BOT_USER_ID, SlackEmulator, StoredMessage
+from emulators.stack import BotProcess, sqlite_url
+from tests.e2e.harness import read_tickets
+from tests.e2e.test_ticket_flow import file_ticket, posted
+
+
+async def ticket_message(slack: SlackEmulator, requester: str = "U3") -> StoredMessage:
+    await file_ticket(slack, "The badge reader at door 4 rejects every badge", user=requester)
+    [message] = await posted(slack)
+    return message
+
+
+def comments(jira: JiraEmulator) -> list[Any]:
+    [key] = jira.created_keys()
+    return [c["body"] for c in jira.issues[key]["comments"]]
+
+
+def envelope_of(slack: SlackEmulator, message: StoredMessage) -> str:
+    return next(
+        envelope.envelope_id
+        for envelope in slack.socket.envelopes.values()
+        if envelope.type == "events_api" and envelope.payload["event"].get("ts") == message.ts
+    )
+
+
+async def thread_rows(workdir: Path) -> list[Any]:
+    engine = create_engine(sqlite_url(workdir))
+    try:
+        return list(await ThreadComments(session_factory(engine)).of_ticket(1))
+    finally:
+        await engine.dispose()
+
+
+async def test_a_thread_reply_becomes_one_jira_comment_even_when_redelivered(
+    bot: BotProcess, slack: SlackEmulator, jira: JiraEmulator, tmp_path: Path
+) -> None:
+    parent = await ticket_message(slack)
+    reply = await slack.post_user_message(
+        "C1", "It also fails at door 5, ask <@U1>", user="U3", thread_ts=parent.ts
+    )
+    await slack.wait_for(lambda: comments(jira) or None, timeout=15)
+    [body] = comments(jira)
+    assert body.startswith("Carol Clark in Slack\\:")
+    assert "It also fails at door 5, ask @Alice Able" in body
+    assert f"ref slack.C1.{reply.ts}" in body
+    envelope = envelope_of(slack, reply)
+    await slack.redeliver(envelope)  # Slack delivers the same event again
+    await slack.wait_for(lambda: slack.envelope(envelope).deliveries >= 2, timeout=10)
+    later = await slack.post_user_message("C1", "Fixed?", user="U3", thread_ts=parent.ts)
+    await slack.wait_for(lambda: len(comments(jira)) >= 2, timeout=15)
+    assert len(comments(jira)) == 2 and f"ref slack.C1.{later.ts}" in comments(jira)[1]
+    rows = await thread_rows(tmp_path)
+    assert [(r.message_ts, r.state) for r in rows] == [(reply.ts, "done"), (later.ts, "done")]
+
+
+async def test_no_echo_bot_and_app_messages_are_not_copied(
+    bot: BotProcess, slack: SlackEmulator, jira: JiraEmulator, tmp_path: Path
+) -> None:
+    parent = await ticket_message(slack)
+    # The bot's own message in the thread (Slack sends the app its own messages too) and
+    # another app's: neither is copied, so nothing the bot writes can come back as a comment.
+    await slack.post_user_message(
+        "C1", "Approved by <@U2>", user=BOT_USER_ID, thread_ts=parent.ts, bot_id=BOT_ID
+    )
+    await slack.post_user_message(
+        "C1", "CI is green", user="U2", thread_ts=parent.ts, bot_id="B999"
+    )
+    person = await slack.post_user_message("C1", "a person", user="U2", thread_ts=parent.ts)
+    await slack.wait_for(lambda: comments(jira) or None, timeout=15)
+    [body] = comments(jira)
+    assert f"ref slack.C1.{person.ts}" in body
+    assert [r.message_ts for r in await thread_rows(tmp_path)] == [person.ts]
+
+
+async def test_app_home_shows_the_right_tickets_and_its_buttons_decide(
+    bot: BotProcess, slack: SlackEmulator, jira: JiraEmulator, tmp_path: Path
+) -> None:
+    parent = await ticket_message(slack, requester="U3")
+    [key] = jira.created_keys()
+    home = slack.home
+    for user in ("U3", "U2"):
+        await home.open_home(user)
+    await slack.wait_for(lambda: {"U2", "U3"} <= set(home.views), timeout=15)
+    assert key in home.text("U3") and home.buttons("U3", "ticket_approve") == []  # requester
+    assert key in home.text("U2") and home.buttons("U2", "ticket_approve") == ["1"]  # approver
+    await home.open_home("U1")  # an approver, not the requester: the ticket waits for U1 too
+    await slack.wait_for(lambda: "U1" in home.views, timeout=15)
+    assert home.buttons("U1", "ticket_approve") == ["1"]
+    envelope = await home.click("U2", "ticket_approve", "1")
+    await slack.wait_for_ack(envelope, timeout=5)
+    await slack.wait_for(lambda: not slack.message("C1", parent.ts).buttons(), timeout=15)
+    assert "Approved by <@U2>" in str(slack.message("C1", parent.ts).blocks)
+    await slack.wait_for(lambda: "Done:" in home.text("U2"), timeout=15)
+    assert home.buttons("U2", "ticket_approve") == []
+    await slack.wait_for(lambda: home.buttons("U1", "ticket_approve") == [], timeout=15)
+    [ticket] = await read_tickets(tmp_path)
+    assert (ticket.state, ticket.decided_by) == (TicketState.APPROVED, "U2")
+    assert "Approved by U2 in Slack." in str(jira.issues[key]["comments"])
