@@ -27,6 +27,7 @@ from bot.db.home_reads import HomeReads
 from bot.db.installation import InstallationIdentity, InstallationStore
 from bot.db.leases import Leases
 from bot.db.outbox import Outbox
+from bot.db.routes import ProjectPins
 from bot.db.sync import SyncStore
 from bot.db.thread_comments import ThreadComments
 from bot.db.tickets import TicketLog
@@ -50,6 +51,7 @@ from bot.tracker.feed import JiraChangeFeed
 from bot.triage.corrections import Corrector
 from bot.triage.decisions import Decider
 from bot.triage.filing import Filing
+from bot.triage.forms import FormFields
 from bot.triage.home import HomeTab
 from bot.triage.intake import Intake
 from bot.triage.pipeline import TicketPipeline
@@ -175,12 +177,16 @@ async def build_services(settings: Settings) -> Services:
     identity = await InstallationStore(sessions).identity()
     filing = Filing(identity, timedelta(seconds=settings.jira.search_lag_s))
     classifier = MemoryClassifier(build_chain(settings.classifier), examples)
-    tracker = Tracker(settings.jira)
+    tracker = Tracker(settings.jira, metadata_ttl_s=settings.routing.metadata_cache_s)
     status_tracker = Tracker(settings.jira, workers=settings.status.jira_workers)
     client = web_client(settings.slack)
     comments = JiraComments(settings.jira)
     chat = SlackChat(client, identity, members_ttl_s=settings.status.members_cache_s)
-    visibility = Visibility(settings.jira.project_key, settings.approvals.approvers, chat)
+    router = Router(settings, SlackChannels(client))  # per-channel routing (issue 17)
+    filing = replace(filing, router=router, pins=ProjectPins(sessions))
+    visibility = Visibility(
+        settings.jira.project_key, settings.approvals.approvers, chat, router=router
+    )
     pipeline = TicketPipeline(
         tickets, leases, classifier, tracker, filing, chat, settings.pipeline
     )
@@ -197,8 +203,8 @@ async def build_services(settings: Settings) -> Services:
         status=StatusLookup(
             tickets, status_tracker, visibility, any_issue=settings.status.any_issue
         ),
-        decider=Decider(tickets, publisher, settings, examples),
-        corrector=Corrector(tickets, publisher, settings, examples),
+        decider=Decider(tickets, publisher, settings, examples, router),
+        corrector=Corrector(tickets, publisher, settings, examples, router),
         background=BackgroundTasks(),
         threads=ThreadSync(
             tickets, ThreadComments(sessions), comments, SlackThreads(client), settings.pipeline
@@ -210,10 +216,10 @@ async def build_services(settings: Settings) -> Services:
             SlackHome(client),
         ),
     )
-    router = Router(settings, SlackChannels(client))
     switch = emoji_switch(router, settings.sources.reaction_filing)
     filing_from = MessageFiling(slack.intake, tickets, settings.sources, switch)
     slack = replace(slack, sources=MessageSources(filing_from, source_slack))
+    slack = replace(slack, forms=FormFields(router, tracker))
     sync, reminders, feed = _jira_sync(settings, sessions, tickets, identity, publisher)
     return Services(
         settings, engine, tickets, examples, classifier, tracker, status_tracker, client,
