@@ -76,6 +76,7 @@ class NewRequest:
     source_message: SourceMessage | None = None
     files: tuple[SourceFile, ...] = ()
     filed_by: str | None = None  # who filed it, when not the requester (the message's author)
+    jira_fields: tuple[tuple[str, str], ...] = ()  # picked in the form: (field id, value)
 
 
 @dataclass(frozen=True, slots=True)

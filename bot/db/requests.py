@@ -125,6 +125,7 @@ async def insert_new(session: AsyncSession, requests: Sequence[NewRequest]) -> d
             "text": r.text,
             "summary_override": r.summary_override,
             "label_override": r.label_override,
+            "jira_fields": dict(r.jira_fields) or None,
             "state": TicketState.RECEIVED,
             "created_at": now,
             "updated_at": now,

@@ -15,6 +15,7 @@ from bot.slack.sources import MessageSources
 from bot.slack.tasks import BackgroundTasks
 from bot.triage.corrections import Corrector
 from bot.triage.decisions import Decider
+from bot.triage.forms import FormFields
 from bot.triage.home import HomeTab
 from bot.triage.intake import Intake
 from bot.triage.status import StatusLookup
@@ -33,6 +34,7 @@ class SlackServices:
     threads: ThreadSync
     home: HomeTab
     sources: MessageSources | None = None  # the message shortcut and the filing emoji
+    forms: FormFields | None = None  # the form's required Jira fields (issue 17)
 
 
 Middleware = Callable[[AsyncBoltContext, Callable[[], Awaitable[None]]], Awaitable[None]]

@@ -12,7 +12,7 @@ to the connection directly, so retries never nest.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from jira import JIRA
@@ -20,7 +20,7 @@ from jira import JIRA
 from bot.errors import TrackerConfigError, TransitionNotAvailable
 from bot.settings import JiraSettings
 from bot.tracker import fields as build
-from bot.tracker import search
+from bot.tracker import screens, search
 from bot.tracker.connection import ClientFactory, JiraConnection, build_client
 from bot.tracker.create import IssueCreator
 from bot.tracker.createmeta import CreateMeta
@@ -42,6 +42,7 @@ from bot.tracker.keys import (
 from bot.tracker.models import FoundIssue, IssueDetails, IssueRef, NewIssue
 from bot.tracker.reporters import ReporterLookup
 from bot.tracker.retry import JiraRetry
+from bot.tracker.screens import FormField, Wanted
 from bot.tracker.search import PAGE_SIZE, SearchPage, raw_issues
 
 log = logging.getLogger(__name__)
@@ -213,6 +214,18 @@ class Tracker:
         )
         raw = project.raw or {}
         return [str(t["name"]) for t in raw.get("issueTypes") or [] if t.get("name")]
+
+    async def form_fields(
+        self, project: str, type_names: Sequence[str], default_type: str,
+        values: Mapping[str, str],
+    ) -> list[FormField]:
+        """Required fields of ``type_names`` in ``project`` that the form can ask for."""
+        wanted = Wanted(project, default_type, default_type, values)
+        return await screens.form_fields(self.meta, wanted, type_names)
+
+    async def create_problems(self, wanted: Wanted, type_names: Sequence[str]) -> list[str]:
+        """What filing ``type_names`` in ``wanted.project`` would run into (for doctor)."""
+        return await screens.problems(self.meta, wanted, type_names)
 
     async def _meta_call(self, fn: Callable[[JIRA], Any], action: str) -> Any:
         return await self._conn.call(fn, action=action)

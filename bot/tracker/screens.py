@@ -109,20 +109,38 @@ async def problems(meta: CreateMeta, wanted: Wanted, type_names: Sequence[str]) 
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class FormField:
+    """A required field the form asks for: pick from ``options`` (value, shown name)."""
+
+    field_id: str
+    name: str
+    options: tuple[tuple[str, str], ...]
+    multiple: bool = False
+    default: str | None = None  # the value of the configured default, when it is allowed
+
+
 async def form_fields(
     meta: CreateMeta, wanted: Wanted, type_names: Sequence[str]
-) -> list[FieldMeta]:
+) -> list[FormField]:
     """The required fields a person could fill in the form (a list to pick from) for any of
-    ``type_names`` in the project, each once."""
+    ``type_names`` in the project, each once, with the configured default picked."""
     types = {t.name.casefold(): t for t in await meta.issue_types(wanted.project)}
-    fields: dict[str, FieldMeta] = {}
+    fields: dict[str, FormField] = {}
     for name in dict.fromkeys([*type_names, wanted.default_type]):
         issue_type = types.get(name.casefold())
         screen = await meta.fields(wanted.project, issue_type) if issue_type else None
         for item in screen or ():
             if needs_value(item) and item.allowed and fillable(item):
-                fields.setdefault(item.field_id, item)
+                fields.setdefault(item.field_id, _form_field(item, wanted.values))
     return list(fields.values())
+
+
+def _form_field(item: FieldMeta, values: Mapping[str, str]) -> FormField:
+    options = tuple((v.id or v.name, v.name) for v in item.allowed)
+    default = default_for(item, values)
+    value = next((v for v, shown in options if shown == default), None)
+    return FormField(item.field_id, item.name, options, item.schema_type == "array", value)
 
 
 def default_for(item: FieldMeta, values: Mapping[str, str]) -> str | None:

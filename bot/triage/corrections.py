@@ -19,6 +19,7 @@ from bot.settings import Settings
 from bot.tickets import MessageRef, TicketState
 from bot.triage.publisher import Publisher, correction_tasks
 from bot.triage.refusals import Refusal, approver_refusal
+from bot.triage.routing import Router, approvals_for
 
 log = logging.getLogger(__name__)
 
@@ -34,11 +35,12 @@ class CorrectionResult:
 
 class Corrector:
     def __init__(self, tickets: TicketLog, publisher: Publisher, settings: Settings,
-                 examples: ExampleStore) -> None:
+                 examples: ExampleStore, router: Router | None = None) -> None:
         self._tickets = tickets
         self._publisher = publisher
         self._approvals = settings.approvals
         self._examples = examples
+        self._router = router  # per-channel approvers (bot.triage.routing)
 
     async def correct(
         self, ticket_id: int, value: str, user_id: str, where: MessageRef
@@ -47,7 +49,8 @@ class Corrector:
         label = parse_label(value)
         if ticket is None or label is None:
             return CorrectionResult(ticket, Refusal.UNKNOWN_TICKET)
-        refusal = approver_refusal(self._approvals, ticket, user_id, where)
+        approvals = await approvals_for(self._router, self._approvals, ticket)
+        refusal = approver_refusal(approvals, ticket, user_id, where)
         if refusal is None and ticket.state not in CORRECTABLE:
             refusal = Refusal.NOT_READY
         if refusal is not None:

@@ -19,6 +19,7 @@ from bot.settings import Settings
 from bot.tickets import Decision, MessageRef
 from bot.triage.publisher import Publisher, decision_tasks
 from bot.triage.refusals import Refusal, approver_refusal
+from bot.triage.routing import Router, approvals_for
 
 __all__ = ["Decider", "DecisionResult", "Refusal"]
 
@@ -42,12 +43,14 @@ class Decider:
         publisher: Publisher,
         settings: Settings,
         examples: ExampleStore,
+        router: Router | None = None,
     ) -> None:
         self._tickets = tickets
         self._publisher = publisher
         self._approvals = settings.approvals
         self._transitions = settings.jira.transitions
         self._examples = examples
+        self._router = router  # per-channel approvers (bot.triage.routing)
 
     async def decide(
         self, ticket_id: int, decision: Decision, user_id: str, where: MessageRef | None
@@ -56,7 +59,7 @@ class Decider:
         ticket = await self._tickets.get(ticket_id)
         if ticket is None:
             return DecisionResult(None, Refusal.UNKNOWN_TICKET)
-        refusal = self._refusal(ticket, user_id, where)
+        refusal = await self._refusal(ticket, user_id, where)
         if refusal is not None:
             await self._tickets.add_event(
                 ticket.id,
@@ -83,8 +86,11 @@ class Decider:
         await self._publisher.publish(ticket.id)
         return DecisionResult(outcome.ticket)
 
-    def _refusal(self, ticket: Ticket, user_id: str, where: MessageRef | None) -> Refusal | None:
-        return approver_refusal(self._approvals, ticket, user_id, where)
+    async def _refusal(
+        self, ticket: Ticket, user_id: str, where: MessageRef | None
+    ) -> Refusal | None:
+        approvals = await approvals_for(self._router, self._approvals, ticket)
+        return approver_refusal(approvals, ticket, user_id, where)
 
     async def _confirm(self, ticket: Ticket) -> None:
         """An approval confirms the ticket's label: a training example (a rejection is not)."""

@@ -16,10 +16,12 @@ from datetime import datetime, timedelta
 
 from bot.db.installation import InstallationIdentity
 from bot.db.models import Ticket
+from bot.db.routes import ProjectPins
 from bot.errors import ReconcilePending
 from bot.labels import parse_label
 from bot.tracker.models import IssueRef, NewIssue
 from bot.triage.ports import IssueTracker, Person
+from bot.triage.routing import Router
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +32,23 @@ class Filing:
 
     installation: InstallationIdentity
     search_lag: timedelta
+    router: Router | None = None  # None: every ticket files as the global settings say
+    pins: ProjectPins | None = None
+
+    async def routed_issue(self, ticket: Ticket, requester: Person) -> NewIssue:
+        """``new_issue`` in the ticket's route (``bot.triage.routing``), its project pinned."""
+        new = self.new_issue(ticket, requester)
+        if self.router is None:
+            return new
+        route = await self.router.for_channel(ticket.slack_channel_id)
+        project = ticket.jira_project
+        if project is None:
+            # A create started before migration 0006 went to the global project.
+            started = ticket.jira_create_started_at is not None
+            project = self.router.default.project_key if started else route.project_key
+            if self.pins is not None:
+                project = await self.pins.pin(ticket.id, project)
+        return route.apply(new, project, ticket.jira_fields or {})
 
     def new_issue(self, ticket: Ticket, requester: Person) -> NewIssue:
         return NewIssue(

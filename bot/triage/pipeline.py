@@ -161,7 +161,7 @@ class TicketPipeline:
         return await self._tickets.mark_classified(ticket.id, found, owner=self.owner)
 
     async def _file(self, ticket: Ticket) -> Ticket:
-        new = self._filing.new_issue(ticket, await self._requester(ticket))
+        new = await self._filing.routed_issue(ticket, await self._requester(ticket))
         started = ticket.jira_create_started_at
         ref = None
         if started is not None:

@@ -6,7 +6,7 @@ The Slack layer implements ``Chat``; ``bot.classify`` and ``bot.tracker`` alread
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -16,6 +16,7 @@ from bot.db.models import Ticket
 from bot.tracker.comment_body import SlackComment
 from bot.tracker.feed import ChangesPage
 from bot.tracker.models import IssueDetails, IssueRef, NewIssue
+from bot.tracker.screens import FormField
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +83,15 @@ class Chat(Protocol):
     async def members(self, channel_id: str) -> frozenset[str]:
         """The user ids in a conversation, as far as the bot can vouch for them: empty where
         it may not list them (not in it, no scope). ChatUnavailable when Slack is down."""
+        ...
+
+
+class FieldCatalog(Protocol):
+    async def form_fields(
+        self, project: str, type_names: Sequence[str], default_type: str,
+        values: Mapping[str, str],
+    ) -> list[FormField]:
+        """The required fields of those types the form can ask for (Jira's create metadata)."""
         ...
 
 

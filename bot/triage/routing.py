@@ -18,12 +18,14 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from bot.db.models import Ticket
 from bot.errors import ChatError
 from bot.labels import Label
 from bot.settings import ApprovalSettings, JiraSettings, Settings
 from bot.settings_routing import ChannelRoute, RoutingSettings, channel_ref
+from bot.tracker.models import NewIssue
 from bot.triage.ports import ChannelDirectory
 
 log = logging.getLogger(__name__)
@@ -51,6 +53,18 @@ class Route:
     def issue_type(self, label: Label) -> str:
         """The issue type name ``label`` maps to here (the project may still lack it)."""
         return self.issue_types.get(label, self.default_issue_type)
+
+    def apply(self, new: NewIssue, project: str, form: Mapping[str, str]) -> NewIssue:
+        """``new`` filed here, in ``project`` (pinned), with the form's field values."""
+        return replace(
+            new,
+            project_key=project,
+            issue_type=self.issue_type(new.label),
+            default_issue_type=self.default_issue_type,
+            labels=self.labels,
+            components=self.components,
+            field_values={**self.field_defaults, **form},
+        )
 
 
 def default_route(
@@ -169,3 +183,16 @@ class Router:
                     "channel the bot is not in); its route is not used until it resolves",
                     name,
                 )
+
+
+async def approvals_for(
+    router: Router | None, fallback: ApprovalSettings, ticket: Ticket
+) -> ApprovalSettings:
+    """Who may decide on ``ticket``: its channel's route's approvers (``fallback`` without a
+    router). Raises ChatUnavailable as ``Router.for_channel`` does: never guesses."""
+    if router is None:
+        return fallback
+    route = await router.for_channel(ticket.slack_channel_id)
+    return ApprovalSettings.model_construct(
+        approvers=sorted(route.approvers), allow_self_approval=route.allow_self_approval
+    )

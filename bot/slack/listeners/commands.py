@@ -20,7 +20,8 @@ from bot.errors import (
     TransientError,
 )
 from bot.slack import blocks
-from bot.slack.context import SlackServices, services_of
+from bot.slack.context import CONTEXT_KEY, SlackServices, services_of
+from bot.slack.field_blocks import field_blocks
 from bot.tickets import NewRequest, TicketSource
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ async def handle_ticket(
     text = blocks.unescape(command.get("text") or "").strip()
     if not text:
         await ack()
-        await _open_modal(client, command)
+        await _open_modal(client, command, context.get(CONTEXT_KEY))
         return
     await ack(await _file(services_of(context), command, text))
 
@@ -83,11 +84,14 @@ async def _file(services: SlackServices, command: dict[str, Any], text: str) -> 
     return messages.FILING_QUEUED.format(ahead=behind) if behind else messages.FILING
 
 
-async def _open_modal(client: AsyncWebClient, command: dict[str, Any]) -> None:
+async def _open_modal(
+    client: AsyncWebClient, command: dict[str, Any], services: SlackServices | None
+) -> None:
+    view = blocks.ticket_modal(command["channel_id"])
+    if services is not None and services.forms is not None:  # what the project requires
+        view["blocks"] += field_blocks(await services.forms.for_channel(command["channel_id"]))
     try:
-        await client.views_open(
-            trigger_id=command["trigger_id"], view=blocks.ticket_modal(command["channel_id"])
-        )
+        await client.views_open(trigger_id=command["trigger_id"], view=view)
     except (SlackApiError, ClientError, TimeoutError) as exc:
         # A dropped connection is not re-sent (bot.slack.app): the form may be open or not.
         reason = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__

@@ -11,6 +11,7 @@ from bot import messages
 from bot.errors import QuotaExceeded, StorageError
 from bot.slack import blocks
 from bot.slack.context import services_of
+from bot.slack.field_blocks import field_values
 from bot.tickets import NewRequest, TicketSource
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ async def handle_ticket_form(
         requester_name=body["user"].get("name"),
         summary_override=summary,
         label_override=values[blocks.TYPE_BLOCK] or None,
+        jira_fields=field_values(view),
     )
     try:
         await services_of(context).intake.receive(request)
