@@ -4,11 +4,13 @@ second (the overlap at its minimum, 60 s) and reminders after a few seconds."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 import yaml
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from emulators.jira import JiraEmulator
 from emulators.openai import OpenAIEmulator
@@ -125,3 +127,111 @@ async def polled(slack: SlackEmulator, jira: JiraEmulator, polls: int = 3) -> No
     time to send what those found)."""
     wanted = searches(jira) + polls
     await slack.wait_for(lambda: searches(jira) >= wanted, timeout=30)
+
+
+async def test_a_restart_in_between_loses_and_repeats_nothing(
+    bot: BotProcess,
+    bot_env: dict[str, str],
+    slack: SlackEmulator,
+    jira: JiraEmulator,
+    tmp_path: Path,
+) -> None:
+    message, key = await filed(slack, jira, "The badge reader at door 2 is dead")
+    await polled(slack, jira)  # the feed has seen the issue as filed
+    await stop(bot)
+    jira.transition_as(key, "In Progress")  # while the bot is down
+    jira.comment_as(key, "On my way with a new reader")
+    again = await start(bot_env, tmp_path, slack)
+    try:
+        await slack.wait_for(lambda: len(replies(slack, message)) >= 2, timeout=30)
+        await polled(slack, jira)
+    finally:
+        await stop(again)
+    third = await start(bot_env, tmp_path, slack)
+    try:
+        await polled(slack, jira)
+    finally:
+        await stop(third)
+    texts = replies(slack, message)
+    assert sum("changed in Jira" in t for t in texts) == 1, texts
+    assert sum("commented in Jira" in t for t in texts) == 1, texts
+    assert "Jira: *In Progress*" in shown(slack, message)
+
+
+async def test_a_reminder_fires_once_after_the_wait(
+    slack: SlackEmulator, jira: JiraEmulator, llm: OpenAIEmulator, tmp_path: Path
+) -> None:
+    env = bot_environment(slack, jira, tmp_path, model=llm)
+    env["TICKETBOT_CONFIG"] = str(sync_config(tmp_path, reminder_after_s=2))
+    process = await start(env, tmp_path, slack)
+    try:
+        message, _ = await filed(slack, jira, "Please order a second monitor")
+        [reminder] = await slack.wait_for(
+            lambda: [r for r in replies(slack, message) if "waiting for a decision" in r] or None,
+            timeout=20,
+        )
+        assert "<@U2> <@U1>" in reminder  # the approvers
+        await polled(slack, jira, polls=4)  # reminders are looked for every 0.5 s meanwhile
+    finally:
+        await stop(process)
+    assert sum("waiting for a decision" in t for t in replies(slack, message)) == 1
+
+
+async def test_two_replicas_tell_each_change_once(
+    bot_env: dict[str, str],
+    slack: SlackEmulator,
+    jira: JiraEmulator,
+    tmp_path: Path,
+    shared_postgres: tuple[str, AsyncEngine],
+) -> None:
+    url, _ = shared_postgres
+    env = {**bot_env, "DATABASE_URL": url}
+    replicas = []
+    for n in range(2):
+        (tmp_path / f"r{n}").mkdir()
+        replicas.append(await BotProcess(env, tmp_path / f"r{n}").start())
+    try:
+        await slack.wait_for_connections(2, timeout=30)
+        message, key = await filed(slack, jira, "Wifi in the lab keeps dropping")
+        await polled(slack, jira)
+        for status in ("In Progress", "Done"):
+            jira.transition_as(key, status)
+            jira.comment_as(key, f"now {status}")
+            await polled(slack, jira, polls=4)
+        await slack.wait_for(lambda: len(replies(slack, message)) >= 4, timeout=30)
+        await polled(slack, jira, polls=4)
+    finally:
+        codes = [await replica.stop() for replica in replicas]
+    texts = replies(slack, message)
+    assert sum("changed in Jira" in t for t in texts) == 2, texts
+    assert sum("commented in Jira" in t for t in texts) == 2, texts
+    assert codes == [0, 0]
+    assert all("Traceback" not in r.log for r in replicas)
+
+
+async def test_the_poll_costs_what_the_readme_says(
+    slack: SlackEmulator, jira: JiraEmulator, llm: OpenAIEmulator, tmp_path: Path
+) -> None:
+    """Per poll and project: ceil(issues changed in the window / page size) searches, at least
+    one, and nothing per open ticket (docs/sync.md)."""
+    env = bot_environment(slack, jira, tmp_path, model=llm)
+    env["TICKETBOT_CONFIG"] = str(sync_config(tmp_path, page_size=2, reminder_after_s=None))
+    process = await start(env, tmp_path, slack)
+    try:
+        for n in range(5):
+            await file_ticket(slack, f"Request number {n} about the printer")
+        await posted(slack, count=5, timeout=60)
+        await polled(slack, jira, polls=2)
+        start_at = len(jira.requests)
+        await polled(slack, jira, polls=12)
+        window = jira.requests[start_at:]
+    finally:
+        await stop(process)
+    searches = [r for r in window if r.path == "/search/jql"]
+    firsts = [i for i, r in enumerate(searches) if "nextPageToken" not in r.query]
+    polls = [searches[a:b] for a, b in itertools.pairwise(firsts)]
+    assert len(polls) >= 3
+    assert {len(p) for p in polls} == {3}  # ceil(5 / 2): the 5 issues are in the window
+    assert all(r.method == "GET" and r.path == "/search/jql" for r in window), {
+        (r.method, r.path) for r in window
+    }
