@@ -34,7 +34,7 @@ def test_only_the_scopes_the_bot_uses(manifest: dict[str, Any]) -> None:
     scopes = manifest["oauth_config"]["scopes"]["bot"]
     assert set(scopes) == {"commands", "chat:write", "users:read", "users:read.email",
                            "channels:history", "groups:history", "im:history", "im:write",
-                           "channels:read", "groups:read"}
+                           "channels:read", "groups:read", "reactions:read", "files:read"}
 
 
 def test_field_limits(manifest: dict[str, Any]) -> None:
@@ -51,3 +51,12 @@ def test_thread_replies_and_app_home_events(manifest: dict[str, Any]) -> None:
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
     assert {"channels:history", "groups:history", "im:history"} <= scopes
+
+
+
+def test_tickets_from_a_message(manifest: dict[str, Any]) -> None:
+    [shortcut] = manifest["features"]["shortcuts"]
+    assert (shortcut["type"], shortcut["callback_id"]) == ("message", "file_as_ticket")
+    assert len(shortcut["name"]) <= 24 and len(shortcut["description"]) <= 150
+    assert "reaction_added" in manifest["settings"]["event_subscriptions"]["bot_events"]
+    assert {"reactions:read", "files:read"} <= set(manifest["oauth_config"]["scopes"]["bot"])
