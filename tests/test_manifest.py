@@ -53,7 +53,6 @@ def test_thread_replies_and_app_home_events(manifest: dict[str, Any]) -> None:
     assert {"channels:history", "groups:history", "im:history"} <= scopes
 
 
-
 def test_tickets_from_a_message(manifest: dict[str, Any]) -> None:
     [shortcut] = manifest["features"]["shortcuts"]
     assert (shortcut["type"], shortcut["callback_id"]) == ("message", "file_as_ticket")
