@@ -176,7 +176,8 @@ async def build_services(settings: Settings) -> Services:
     leases = Leases(sessions, tickets.clock)  # one reading of the database's clock for both
     identity = await InstallationStore(sessions).identity()
     filing = Filing(identity, timedelta(seconds=settings.jira.search_lag_s))
-    classifier = MemoryClassifier(build_chain(settings.classifier), examples)
+    classifier = MemoryClassifier(build_chain(settings.classifier), examples,
+                                  background_refit=True)
     tracker = Tracker(settings.jira, metadata_ttl_s=settings.routing.metadata_cache_s)
     status_tracker = Tracker(settings.jira, workers=settings.status.jira_workers)
     client = web_client(settings.slack)

@@ -26,7 +26,7 @@ import asyncio
 import hashlib
 import logging
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Mapping, Sequence
 
 from bot.classify.chain import ClassifierChain
@@ -56,25 +56,28 @@ FEW_SHOT = 2
 EXAMPLE_CHARS = 400
 RECENT = 2000  # classifications remembered until their label is confirmed
 REWEIGH_GROWTH = 0.1
+MAX_PAIRS = 5000  # held-out pairs kept for the weights (the most recent)
 EXPLORE_EVERY = 10
 UNINFORMED: Probabilities = dict.fromkeys(LABELS, 1.0 / len(LABELS))
 
 
 class MemoryClassifier:
     """See the module docstring. ``store=None`` gives a memory fed only through ``remember``;
-    ``sleep`` waits between rebuild tries (tests pass their own)."""
+    ``sleep`` waits between rebuild tries (tests pass their own); ``background_refit`` (the
+    bot) refits the memory on its own thread, so no ticket waits for a refit."""
 
     def __init__(self, chain: ClassifierChain, store: ExampleStore | None = None,
-                 *, few_shot: int = FEW_SHOT, sleep: Sleep = asyncio.sleep) -> None:
+                 *, few_shot: int = FEW_SHOT, sleep: Sleep = asyncio.sleep,
+                 background_refit: bool = False, memory: Memory | None = None) -> None:
         self.chain = chain
-        self.memory = Memory()
+        self.memory = memory if memory is not None else Memory(background=background_refit)
         self.weights = Weights()
         self.duplicates = DuplicateFinder(store, self.memory) if store else None
         self._store = store
         self._few_shot = few_shot
         self._watermark = 0
         self._keys: dict[str, int] = {}
-        self._pairs: list[HeldOut] = []
+        self._pairs: deque[HeldOut] = deque(maxlen=MAX_PAIRS)
         self._weighed_on = 0
         self._recent: OrderedDict[str, tuple[Probabilities, Probabilities]] = OrderedDict()
         self._with_model: list[StoredExample] = []
@@ -105,6 +108,7 @@ class MemoryClassifier:
 
     async def aclose(self) -> None:
         await self._rebuild.aclose()
+        self.memory.close()
         await self.chain.aclose()
 
     async def _memory_ready(self) -> bool:
@@ -124,11 +128,11 @@ class MemoryClassifier:
         """Rebuild the memory from the database; returns how many examples it holds."""
         started = time.perf_counter()
         await self.sync()
+        held_out = await asyncio.to_thread(self.memory.held_out_probabilities)  # waits refits
         if self._with_model:
-            held_out = await asyncio.to_thread(self.memory.held_out_probabilities)
             self._pairs += self._stored_pairs(held_out)
         self._with_model, self._loaded = [], True
-        self._reweigh(force=True)
+        await asyncio.to_thread(self._reweigh, force=True)
         log.info("memory: %d examples loaded in %.1f s (threshold %.3f, weights %s)",
                  len(self.memory), time.perf_counter() - started, self.memory.threshold,
                  self.weights)
@@ -150,9 +154,8 @@ class MemoryClassifier:
         if not self._loaded:  # load() pairs these with 5-fold held-out memory probabilities
             self._with_model += [e for e in fresh if e.model_probabilities]
         new = [e for e in fresh if e.source_key not in self._keys]
-        for e in fresh:
-            if e.source_key in self._keys:
-                self.memory.relabel(self._keys[e.source_key], e.label)
+        self.memory.relabel({self._keys[e.source_key]: e.label for e in fresh
+                             if e.source_key in self._keys})
         for e in new:
             self._keys[e.source_key] = len(self._keys)
             self._note_pair(e.text, e.label, e.model_probabilities if self._loaded else None)
@@ -166,11 +169,11 @@ class MemoryClassifier:
         self.memory.add(list(examples))
         self._reweigh()
 
-    def _stored_pairs(self, held_out: Sequence[Mapping[Label, float]]) -> list[HeldOut]:
+    def _stored_pairs(self, held_out: Mapping[int, Mapping[Label, float]]) -> list[HeldOut]:
         pairs = []
         for e in self._with_model:
             i = self._keys.get(e.source_key)
-            if i is not None and e.model_probabilities:
+            if i is not None and i in held_out and e.model_probabilities:
                 model = {label: float(e.model_probabilities.get(label, 0.0)) for label in LABELS}
                 pairs.append(HeldOut(model, held_out[i], e.label))
         return pairs
@@ -191,14 +194,15 @@ class MemoryClassifier:
             model = {name: float(stored.get(name, 0.0)) for name in LABELS}
             self._pairs.append(HeldOut(model, memory, label))
 
-    def add_evidence(self, pairs: Sequence[HeldOut]) -> None:
-        """Held-out (model, memory, label) triples gathered elsewhere; the weights are refitted."""
+    async def add_evidence(self, pairs: Sequence[HeldOut]) -> None:
+        """Held-out (model, memory, label) triples gathered elsewhere; the weights are refitted
+        (off the event loop)."""
         self._pairs += pairs
-        self._reweigh(force=True)
+        await asyncio.to_thread(self._reweigh, force=True)
 
     def _reweigh(self, *, force: bool = False) -> None:
         if force or len(self._pairs) > (1 + REWEIGH_GROWTH) * max(self._weighed_on, 1):
-            self.weights = fit_weights(self._pairs)
+            self.weights = fit_weights(list(self._pairs))
             self._weighed_on = len(self._pairs)
 
     async def possible_duplicate(self, text: str, ticket_id: int, *,

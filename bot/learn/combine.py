@@ -11,6 +11,8 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from bot.labels import LABELS, Label
 
 GRID = tuple(x / 4 for x in range(0, 13))  # 0, 0.25, … 3
@@ -49,8 +51,22 @@ def log_loss(pairs: Sequence[HeldOut], weights: Weights) -> float:
 
 
 def fit_weights(pairs: Sequence[HeldOut]) -> Weights:
-    """The grid point with the lowest held-out log loss (default weights below MIN_PAIRS)."""
+    """The grid point with the lowest held-out log loss (default weights below MIN_PAIRS).
+
+    Vectorised over pairs and grid points (``log_loss`` is the same sum, one pair at a time):
+    a few milliseconds for thousands of pairs. Callers run it off the event loop all the same.
+    """
     if len(pairs) < MIN_PAIRS:
         return Weights(pairs=len(pairs))
-    candidates = [Weights(a, b, len(pairs)) for a in GRID for b in GRID if a or b]
-    return min(candidates, key=lambda w: log_loss(pairs, w))
+    model = np.log(np.maximum([[p.model.get(k, 0.0) for k in LABELS] for p in pairs], EPS))
+    memory = np.log(np.maximum([[p.memory.get(k, 0.0) for k in LABELS] for p in pairs], EPS))
+    gold = np.array([LABELS.index(p.label) for p in pairs])
+    grid = np.array([(a, b) for a in GRID for b in GRID if a or b])
+    scores = grid[:, 0, None, None] * model + grid[:, 1, None, None] * memory  # grid×pairs×labels
+    scores -= scores.max(axis=2, keepdims=True)
+    probabilities = np.exp(scores)
+    probabilities /= probabilities.sum(axis=2, keepdims=True)
+    right = probabilities[:, np.arange(len(pairs)), gold]
+    losses = -np.log(np.maximum(right, EPS)).mean(axis=1)
+    a, b = grid[int(np.argmin(losses))]
+    return Weights(float(a), float(b), len(pairs))

@@ -29,7 +29,7 @@ class DuplicateFinder:
         self._memory = memory
         self._threshold = threshold
         self._vectors: dict[int, Matrix] = {}
-        self._size = 0
+        self._weighed_by: object = None  # the memory's model whose IDF weights they carry
         self._lock = threading.Lock()
 
     async def find(self, text: str, ticket_id: int | None, channel_id: str) -> OpenTicket | None:
@@ -56,8 +56,8 @@ class DuplicateFinder:
         return best
 
     def _vector(self, ticket: OpenTicket) -> Matrix:
-        if self._size != len(self._memory):  # IDF weights changed: vectors are stale
-            self._vectors, self._size = {}, len(self._memory)
+        if self._weighed_by is not self._memory.fitted:  # new IDF weights: vectors are stale
+            self._vectors, self._weighed_by = {}, self._memory.fitted
         if ticket.id not in self._vectors:
             self._vectors[ticket.id] = self._memory.vector(ticket.text)
         return self._vectors[ticket.id]

@@ -69,22 +69,24 @@ def _subset(gold: Sequence[Label], results: Sequence[Classification], keep: Sequ
 async def calibrate(classifier: MemoryClassifier, count: int, seed: int = 0) -> int:
     """Fit the model/memory weights on ``count`` held-out pairs from the memory's examples.
 
-    Memory probabilities come from 5-fold models that never saw the example; the model is
+    Memory probabilities come from held-out models that never saw the example; the model is
     asked zero-shot (few-shot examples could contain the example itself).
     """
     memory = classifier.memory
     if count <= 0 or not len(memory):
         return 0
     held_out = await asyncio.to_thread(memory.held_out_probabilities)
-    picked = random.Random(seed).sample(range(len(memory)), min(count, len(memory)))
+    known = sorted(held_out)
+    picked = random.Random(seed).sample(known, min(count, len(known)))
     pairs = []
     progress = Progress(len(picked), "eval --learn: calibrating")
+    texts, labels = memory.texts, memory.labels
     for i in picked:
-        result = await classifier.chain.classify(memory.texts[i], ticket_id=f"calibrate-{i}")
+        result = await classifier.chain.classify(texts[i], ticket_id=f"calibrate-{i}")
         if result.probabilities and not result.needs_triage:
-            pairs.append(HeldOut(dict(result.probabilities), held_out[i], memory.labels[i]))
-        progress.tick(result.label == memory.labels[i])
-    classifier.add_evidence(pairs)
+            pairs.append(HeldOut(dict(result.probabilities), held_out[i], labels[i]))
+        progress.tick(result.label == labels[i])
+    await classifier.add_evidence(pairs)
     return len(pairs)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any, TypeAlias
 
 import numpy as np
+import numpy.typing as npt
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.preprocessing import normalize
@@ -23,6 +24,7 @@ TITLE_WEIGHT = 0.5
 MAX_CHARS = 2000
 
 Matrix: TypeAlias = Any  # scipy.sparse.csr_matrix; scipy ships no type hints
+Floats: TypeAlias = npt.NDArray[np.float32]
 
 
 def _hashers(n_features: int) -> tuple[HashingVectorizer, HashingVectorizer]:
@@ -60,8 +62,24 @@ class TfidfSpace:
         self._df += np.asarray(present.sum(axis=0)).ravel()
         self.documents += counts.shape[0]
 
-    def weigh(self, counts: Matrix) -> Matrix:
-        """IDF-weighted, L2-normalised rows (unit vectors: a dot product is the cosine)."""
+    def scale(self) -> Floats:
+        """Each feature's weight now: its IDF times its block's weight."""
         idf = np.log((1.0 + self.documents) / (1.0 + self._df)) + 1.0
-        scale = (idf * self._block_weight).astype(np.float32)
-        return normalize(counts.multiply(scale).tocsr())
+        scale: Floats = (idf * self._block_weight).astype(np.float32)
+        return scale
+
+    def weigh(self, counts: Matrix) -> Matrix:
+        """IDF-weighted, L2-normalised rows with today's weights (see ``weigh``)."""
+        return weigh(counts, self.scale())
+
+
+def weigh(counts: Matrix, scale: Floats) -> Matrix:
+    """IDF-weighted, L2-normalised rows (unit vectors: a dot product is the cosine)."""
+    return normalize(counts.multiply(scale).tocsr())
+
+
+def norms(counts: Matrix, scale: Floats) -> Floats:
+    """The length of each row once weighted (so a weighted row is ``counts ⊙ scale / norm``)."""
+    squared = counts.multiply(counts).multiply(scale * scale).sum(axis=1)
+    lengths: Floats = np.sqrt(np.asarray(squared, dtype=np.float32).ravel())
+    return lengths
