@@ -236,6 +236,8 @@ JIRA_MOVED: Final = "This ticket's Jira issue moved to <{url}|{key}>."
 JIRA_LIVING: Final = "Jira: *{status}*"
 JIRA_LIVING_ASSIGNEE: Final = " · assigned to *{assignee}*"
 REMINDER: Final = "{approvers} this ticket has been waiting for a decision for {waited}."
+JIRA_GONE_STATUS: Final = "deleted or moved away"
+JIRA_GONE: Final = "This ticket's Jira issue {key} was deleted or moved to a project I do not poll."
 
 # Tickets from an existing message: the "File as ticket" shortcut and the emoji (issue 17).
 SOURCE_FILED: Final = "Filed as <{url}|{key}>."

@@ -22,6 +22,7 @@ class SyncSettings(_Section):
     page_size: int = Field(default=100, ge=1, le=1000)
     backoff_max_s: float = Field(default=900.0, gt=0)
     lease_ttl_s: float = Field(default=180.0, gt=0)
+    sweep_interval_s: float | None = Field(default=3600.0, gt=0)
     comments: bool = True
     comment_limit: int = Field(default=2500, ge=200, le=3500)
     reminder_after_s: float | None = Field(default=86_400.0, gt=0)

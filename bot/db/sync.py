@@ -95,12 +95,13 @@ class SyncStore(Store):
         project: str,
         owner: str,
         ttl: timedelta,
-        cursor_at: datetime,
+        cursor_at: datetime | None,
         items: Sequence[SyncItem],
         plan: Plan,
     ) -> list[int]:
         """Record one page (see the module docstring); the tickets that got tasks.
-        ``LeaseLost`` (nothing written) when ``owner`` no longer holds the project."""
+        ``LeaseLost`` (nothing written) when ``owner`` no longer holds the project;
+        ``cursor_at`` None leaves the cursor where it is."""
         now = await self.clock.now()
         dialect_insert = await self._insert()
         touched: list[int] = []
@@ -112,7 +113,10 @@ class SyncStore(Store):
                     JiraSyncCursor.lease_owner == owner,
                     JiraSyncCursor.lease_expires_at > now,
                 )
-                .values(cursor_at=cursor_at, lease_expires_at=now + ttl)
+                .values(
+                    lease_expires_at=now + ttl,
+                    **({} if cursor_at is None else {"cursor_at": cursor_at}),
+                )
                 .returning(JiraSyncCursor.project)
             )
             if moved.first() is None:
@@ -135,6 +139,18 @@ class SyncStore(Store):
                 if change.tasks:
                     touched.append(ticket.id)
         return touched
+
+    async def filed_in(self, project: str, before: datetime, skip_status: str) -> list[Ticket]:
+        """Tickets whose issue is in ``project`` (by key), filed before ``before``, whose
+        status is not ``skip_status`` (already found gone)."""
+        statement = select(Ticket).where(
+            Ticket.jira_key.like(f"{project}-%"),
+            Ticket.message_ts.is_not(None),
+            Ticket.created_at <= before,
+            Ticket.jira_status.is_(None) | (Ticket.jira_status != skip_status),
+        )
+        async with self._read(f"read the tickets filed in {project}") as session:
+            return list((await session.execute(statement)).scalars())
 
     async def tickets(self, ids: Sequence[int]) -> dict[int, Ticket]:
         if not ids:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from jira import JIRA
@@ -74,6 +75,28 @@ class JiraChangeFeed:
         issues = [change for item in raw if (change := issue_change(item)) is not None]
         return ChangesPage(issues, _next(result, raw, page, cloud=cloud))
 
+    async def existing_keys(self, project: str, labels: Sequence[str]) -> set[str]:
+        """The keys of every issue of ``project`` carrying any of ``labels`` (keys only: Cloud
+        pages 5,000 of them), to find the issues deleted or moved away."""
+        if not PROJECT_KEY_RE.fullmatch(project):
+            raise ValueError(f"not a project key: {project!r}")
+        quoted = ", ".join(jql_quote(label) for label in labels)
+        jql = f"project = {jql_quote(project)} AND labels in ({quoted}) ORDER BY key ASC"
+        await self._conn.client()
+        cloud = self._conn.is_cloud
+        keys: set[str] = set()
+        page: str | None = None
+        while True:
+            result = await self._conn.call(
+                partial(_keys, jql=jql, cloud=cloud, page=page), action="list issues"
+            )
+            raw = raw_issues(result)
+            keys.update(str(item["key"]) for item in raw if item.get("key"))
+            following = _next(result, raw, page, cloud=cloud)
+            if following is None or following == page:
+                return keys
+            page = following
+
     async def bot_account(self) -> str | None:
         """The account the bot writes to Jira as (its own comments and changes are not news)."""
         if self._me is None:
@@ -102,6 +125,17 @@ def _search(client: JIRA, jql: str, *, cloud: bool, page: str | None, size: int)
     start = int(page) if page and page.isdigit() else 0
     return client.search_issues(
         jql, startAt=start, maxResults=size, fields=fields, expand="changelog", json_result=True
+    )
+
+
+def _keys(client: JIRA, jql: str, *, cloud: bool, page: str | None) -> Any:
+    if cloud:
+        return client.enhanced_search_issues(
+            jql, nextPageToken=page, maxResults=5000, fields=["key"], json_result=True
+        )
+    start = int(page) if page and page.isdigit() else 0
+    return client.search_issues(
+        jql, startAt=start, maxResults=1000, fields=["key"], json_result=True
     )
 
 

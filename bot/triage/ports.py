@@ -197,6 +197,10 @@ class ChangeFeed(Protocol):
         size: int = 100,
     ) -> ChangesPage: ...
 
+    async def existing_keys(self, project: str, labels: Sequence[str]) -> set[str]:
+        """The keys of every issue of ``project`` carrying any of ``labels``."""
+        ...
+
     async def bot_account(self) -> str | None:
         """The account the bot writes to Jira as; None where it cannot be told."""
         ...

@@ -33,6 +33,7 @@ from bot.settings_sync import SyncSettings
 from bot.tracker.changes import IssueChange
 from bot.tracker.keys import TICKET_LABEL_PREFIX, installation_label
 from bot.triage.ports import ChangeFeed
+from bot.triage.sweep import IssueSweep
 from bot.triage.sync_plan import PlanContext, change_keys, plan
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,8 @@ class JiraSync:
         self._loop: asyncio.Task[None] | None = None
         self._publishing: set[asyncio.Task[None]] = set()
         self.failures = 0
+        self._sweep = IssueSweep(store, feed, publish, labels=self._labels, settle=self._overlap)
+        self._swept_at: dict[str, float] = {}
 
     async def poll(self, project: str) -> int | None:
         """Poll ``project`` once; the pages read, or None when another replica polls it."""
@@ -166,7 +169,8 @@ class JiraSync:
         """Poll every project once; the seconds to wait before the next round."""
         try:
             for project in self._projects:
-                await self.poll(project)
+                if await self.poll(project) is not None:
+                    await self._sweep_if_due(project)
         except LeaseLost as exc:
             log.info("jira sync: %s", exc)
         except TicketbotError as exc:
@@ -182,6 +186,15 @@ class JiraSync:
             return self._backoff()
         self.failures = 0
         return self._settings.interval_s
+
+    async def _sweep_if_due(self, project: str) -> None:
+        every = self._settings.sweep_interval_s
+        now = asyncio.get_running_loop().time()
+        last = self._swept_at.setdefault(project, now)  # the first sweep after one interval
+        if every is None or now - last < every:
+            return
+        await self._sweep.sweep(project, self._owner, self._ttl)
+        self._swept_at[project] = now
 
     def _backoff(self) -> float:
         doubled = self._settings.interval_s * 2.0 ** min(self.failures, 20)

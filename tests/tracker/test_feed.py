@@ -151,3 +151,17 @@ async def test_what_a_poll_costs_for_1000_open_tickets(
     per_poll = max(1, math.ceil(changed / 100))
     assert len(made) == polls * per_poll
     assert {(r.method, r.path) for r in made} == {("GET", "/search/jql")}
+
+
+async def test_existing_keys_pages_through_every_issue(site: JiraEmulator) -> None:
+    keys = {site.add_issue(f"i{n}", labels=LABELS) for n in range(5)}
+    gone = site.add_issue("deleted", labels=LABELS)
+    site.delete_issue(gone)
+    moved = site.move_issue(site.add_issue("moved", labels=LABELS), "OPS")
+    site.search_page_cap = 2
+    feed = feed_for(site)
+    try:
+        assert await feed.existing_keys("KAN", LABELS) == keys
+    finally:
+        await feed.aclose()
+    assert moved.startswith("OPS-")

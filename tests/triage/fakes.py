@@ -317,6 +317,7 @@ class FakeChangeFeed:
         self.page_size = 100
         self.calls: list[tuple[str, datetime, str | None]] = []
         self.fail_next: list[TicketbotError] = []
+        self.other_keys: set[str] = set()  # issues that exist but did not change
         self._bot = bot_account
 
     async def changed_page(
@@ -340,6 +341,11 @@ class FakeChangeFeed:
         chunk = found[start : start + size]
         after = start + len(chunk)
         return ChangesPage(chunk, str(after) if after < len(found) else None)
+
+    async def existing_keys(self, project: str, labels: Sequence[str]) -> set[str]:
+        if self.fail_next:
+            raise self.fail_next.pop(0)
+        return {i.key for i in self.issues if set(i.labels) & set(labels)} | self.other_keys
 
     async def bot_account(self) -> str | None:
         return self._bot

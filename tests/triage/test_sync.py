@@ -19,6 +19,7 @@ from bot.db.tickets import TicketLog
 from bot.errors import TrackerUnavailable
 from bot.settings_sync import SyncSettings
 from bot.tracker.changes import FieldChange, HistoryEntry, IssueChange, JiraComment, JiraPerson
+from bot.triage.sweep import IssueSweep
 from bot.triage.sync import JiraSync
 from tests.triage.fakes import FakeChangeFeed
 from tests.triage.test_publisher import posted_ticket
@@ -245,3 +246,35 @@ async def test_issues_of_other_installations_are_ignored(
 async def asyncio_idle() -> None:
     for _ in range(5):
         await asyncio.sleep(0)
+
+
+async def test_a_deleted_issue_is_marked_once(
+    store: SyncStore, feed: FakeChangeFeed, ticket_log: TicketLog, leases: Leases, outbox: Outbox
+) -> None:
+    gone_id = await posted_ticket(ticket_log, leases, key="a")
+    kept_id = await posted_ticket(ticket_log, leases, key="b")
+    feed.other_keys = {f"KAN-{kept_id}"}
+    sweep = IssueSweep(store, feed, publish_nothing, labels=["x"], settle=timedelta(0))
+    ttl = timedelta(seconds=30)
+    assert (await store.claim("KAN", "one", ttl))[0]
+    assert await sweep.sweep("KAN", "one", ttl) == [gone_id]
+    assert await sweep.sweep("KAN", "one", ttl) == []
+    ticket = await ticket_log.get(gone_id)
+    assert ticket is not None and ticket.jira_status == "deleted or moved away"
+    assert [t.kind for t in await outbox.tasks(gone_id)] == ["show_message", "thread_reply"]
+    assert await outbox.tasks(kept_id) == []
+
+
+async def test_a_project_that_seems_emptied_is_not_marked(
+    store: SyncStore, feed: FakeChangeFeed, ticket_log: TicketLog, leases: Leases, outbox: Outbox
+) -> None:
+    ids = [await posted_ticket(ticket_log, leases, key=f"k{n}") for n in range(12)]
+    sweep = IssueSweep(store, feed, publish_nothing, labels=["x"], settle=timedelta(0))
+    ttl = timedelta(seconds=30)
+    await store.claim("KAN", "one", ttl)
+    assert await sweep.sweep("KAN", "one", ttl) == []  # lost permission, not 12 deletions
+    assert all([await outbox.tasks(t) == [] for t in ids])
+
+
+async def publish_nothing(ticket_id: int) -> None:
+    return None
