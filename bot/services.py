@@ -58,6 +58,7 @@ from bot.triage.pipeline import TicketPipeline
 from bot.triage.publisher import Publisher
 from bot.triage.quotas import Quotas
 from bot.triage.reminders import Reminders
+from bot.triage.reply_files import ReplyFiles
 from bot.triage.routing import Router
 from bot.triage.sources import MessageFiling, SourceEffects, emoji_switch
 from bot.triage.status import StatusLookup
@@ -208,13 +209,15 @@ async def build_services(settings: Settings) -> Services:
         corrector=Corrector(tickets, publisher, settings, examples, router),
         background=BackgroundTasks(),
         threads=ThreadSync(
-            tickets, ThreadComments(sessions), comments, SlackThreads(client), settings.pipeline
+            tickets, ThreadComments(sessions), comments, SlackThreads(client),
+            ReplyFiles(source_slack, attachments, settings.sources), settings.pipeline,
         ),
         home=HomeTab(
             StatusLookup(tickets, status_tracker, visibility, any_issue=settings.status.any_issue),
             HomeReads(sessions),
             settings.approvals,
             SlackHome(client),
+            router,
         ),
     )
     switch = emoji_switch(router, settings.sources.reaction_filing)

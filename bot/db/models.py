@@ -237,7 +237,7 @@ class ThreadComment(Base):
     message_ts: Mapped[str] = mapped_column(String(32))
     author_id: Mapped[str] = mapped_column(String(32))
     text: Mapped[str] = mapped_column(Text)
-    files: Mapped[list[str]] = mapped_column(JSON, default=list)
+    files: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # SourceFile
     state: Mapped[str] = mapped_column(String(16), default="pending")
     jira_comment_id: Mapped[str | None] = mapped_column(String(32))
     version: Mapped[int] = mapped_column(default=1)

@@ -18,6 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.db.models import ThreadComment, utcnow
 from bot.db.store import Store
+from bot.tickets import SourceFile
 
 PENDING, DELETING, DONE, DELETED, FAILED = "pending", "deleting", "done", "deleted", "failed"
 OWED = (PENDING, DELETING)
@@ -31,7 +32,20 @@ class NewReply:
     message_ts: str
     author_id: str
     text: str
-    files: tuple[str, ...] = ()
+    files: tuple[SourceFile, ...] = ()
+
+
+def file_rows(files: Sequence[SourceFile]) -> list[dict[str, Any]]:
+    return [{"id": f.id, "name": f.name, "size": f.size} for f in files]
+
+
+def row_files(row: ThreadComment) -> tuple[SourceFile, ...]:
+    """The files of a stored reply (older rows may hold bare names: nothing to download)."""
+    return tuple(
+        SourceFile(str(f["id"]), str(f["name"]), int(f.get("size") or 0))
+        for f in row.files or []
+        if isinstance(f, dict) and f.get("id")
+    )
 
 
 class ThreadComments(Store):
@@ -43,7 +57,7 @@ class ThreadComments(Store):
             "message_ts": reply.message_ts,
             "author_id": reply.author_id,
             "text": reply.text,
-            "files": list(reply.files),
+            "files": file_rows(reply.files),
             "state": PENDING,
             "version": 1,
             "synced_version": 0,
@@ -60,12 +74,12 @@ class ThreadComments(Store):
         return None if row is None else int(row[0])
 
     async def edit(
-        self, channel_id: str, message_ts: str, text: str, files: Sequence[str]
+        self, channel_id: str, message_ts: str, text: str, files: Sequence[SourceFile]
     ) -> int | None:
         """The reply was edited in Slack: owe Jira the new text (unless it was deleted)."""
         values = {
             "text": text,
-            "files": list(files),
+            "files": file_rows(files),
             "version": ThreadComment.version + 1,
             "state": PENDING,
             "next_attempt_at": None,

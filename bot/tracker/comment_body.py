@@ -5,7 +5,8 @@ The comment reads::
 
     Alice Able in Slack:            (a mention of her Jira account after it, where one matched)
     <the reply as plain text, every line as typed>
-    Files in Slack: report.pdf, screen.png
+    Attached from Slack: report.pdf
+    Files left in Slack: screen.mov (52.0 MB is over the 10.0 MB limit)
     (copied by ticketbot, ref slack.C0123.1712345678.000100)
 
 Nothing the person typed becomes markup: on v2 each line goes through ``wiki.lines`` (every
@@ -51,12 +52,14 @@ def has_marker(body: Any, token: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class SlackComment:
-    """What the comment says: ``text`` is plain (``bot.triage.slack_text``), ``files`` names."""
+    """What the comment says: ``text`` is plain (``bot.triage.slack_text``); ``attached``: the
+    names of the reply's files now attached to the issue; ``left``: "name (why)" of the others."""
 
     author: str
     text: str
     marker: str
-    files: tuple[str, ...] = ()
+    attached: tuple[str, ...] = ()
+    left: tuple[str, ...] = ()
     edited: bool = False
     trimmed_from: int | None = None  # the text's length before it was cut
 
@@ -79,9 +82,18 @@ def render(
 
 def _clean(comment: SlackComment) -> SlackComment:
     text = comment.text.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
-    files = tuple(name for name in (clean_line(f) for f in comment.files) if name)
     author = clean_line(comment.author) or UNKNOWN_AUTHOR
-    return replace(comment, author=author, text=show_bidi(text), files=files)
+    return replace(
+        comment,
+        author=author,
+        text=show_bidi(text),
+        attached=_names(comment.attached),
+        left=_names(comment.left),
+    )
+
+
+def _names(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(name for name in (clean_line(v) for v in values) if name)
 
 
 def _fit(comment: SlackComment, measure: Any, limit: int) -> SlackComment:
@@ -97,8 +109,10 @@ def _lines(comment: SlackComment) -> tuple[str, list[str], list[str]]:
     """The heading, the body lines, and our lines after the body."""
     heading = f"{comment.author} in Slack" + (" (edited)" if comment.edited else "") + ":"
     after: list[str] = []
-    if comment.files:
-        after.append("Files in Slack: " + ", ".join(comment.files))
+    if comment.attached:
+        after.append("Attached from Slack: " + ", ".join(comment.attached))
+    if comment.left:
+        after.append("Files left in Slack: " + ", ".join(comment.left))
     if comment.trimmed_from is not None:
         after.append(TRIM_NOTE.format(total=comment.trimmed_from))
     after.append(f"(copied by ticketbot, {comment.marker})")

@@ -22,10 +22,11 @@ from collections.abc import Iterable
 from bot import messages
 from bot.db.home_reads import HomeReads
 from bot.db.models import Ticket
-from bot.errors import TicketbotError
+from bot.errors import ChatError, TicketbotError
 from bot.settings import ApprovalSettings
 from bot.triage.ports import HomeContent, HomeScreen, HomeTicket
 from bot.triage.refusals import approver_refusal
+from bot.triage.routing import Router, approvals_for
 from bot.triage.status import StatusLookup
 
 log = logging.getLogger(__name__)
@@ -39,15 +40,21 @@ class HomeTab:
         reads: HomeReads,
         approvals: ApprovalSettings,
         screen: HomeScreen,
+        router: Router | None = None,
     ) -> None:
         self._status = status
         self._reads = reads
         self._approvals = approvals
         self._screen = screen
+        self._router = router  # per-channel approvers (bot.triage.routing)
         self._seen: set[str] = set()
 
     def is_approver(self, user_id: str) -> bool:
-        return user_id in self._approvals.approvers
+        """An approver anywhere: globally, or in some channel's route."""
+        if user_id in self._approvals.approvers:
+            return True
+        routes = self._router.routes() if self._router is not None else []
+        return any(user_id in route.approvers for route in routes)
 
     async def content(self, user_id: str, notice: str | None = None) -> HomeContent:
         recent = await self._status.recent(user_id)
@@ -55,7 +62,7 @@ class HomeTab:
         waiting: list[Ticket] | None = None
         if self.is_approver(user_id):
             tickets, _ = await self._reads.awaiting_decision(WAITING_LIMIT)
-            waiting = [t for t in tickets if self._may_decide(t, user_id)]
+            waiting = [t for t in tickets if await self._may_decide(t, user_id)]
         return HomeContent(user_id, mine, waiting, notice)
 
     async def opened(self, user_id: str) -> None:
@@ -102,5 +109,11 @@ class HomeTab:
     def _seen_approvers(self) -> list[str]:
         return sorted(u for u in self._seen if self.is_approver(u))
 
-    def _may_decide(self, ticket: Ticket, user_id: str) -> bool:
-        return approver_refusal(self._approvals, ticket, user_id, None) is None
+    async def _may_decide(self, ticket: Ticket, user_id: str) -> bool:
+        """The rule a click would meet (``Decider``); a route that cannot be known hides it."""
+        try:
+            approvals = await approvals_for(self._router, self._approvals, ticket)
+        except ChatError as exc:
+            log.info("ticket %s not listed for %s: %s", ticket.id, user_id, exc)
+            return False
+        return approver_refusal(approvals, ticket, user_id, None) is None

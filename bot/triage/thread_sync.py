@@ -8,6 +8,9 @@ compare-and-set). Exactly one comment even when Jira's answer is lost: the attem
 before the post, and a later attempt looks for the comment by its marker
 (``bot.tracker.comment_body.marker``) before posting again.
 
+Files shared in the reply are attached to the issue (``bot.triage.reply_files``, the
+attachment code of issue 17) before the comment is posted, and the comment names them.
+
 Edits and deletions in Slack are reflected: an edit updates the same Jira comment ("(edited)"
 after the name), a deletion deletes it. A Jira issue that no longer exists, or a comment Jira
 refuses for good, is given up, and the author is told in the thread (only them).
@@ -24,12 +27,14 @@ from datetime import timedelta
 
 from bot import messages
 from bot.db.models import ThreadComment, Ticket, utcnow
-from bot.db.thread_comments import DELETING, NewReply, ThreadComments
+from bot.db.thread_comments import DELETING, NewReply, ThreadComments, row_files
 from bot.db.ticket_reads import TicketReads
 from bot.errors import ChatError, IssueNotFound, TicketbotError, TransientError
 from bot.settings import PipelineSettings
+from bot.tickets import SourceFile
 from bot.tracker.comment_body import SlackComment, marker
 from bot.triage.ports import CommentTracker, Person, ThreadChat
+from bot.triage.reply_files import CopiedFiles, ReplyFiles
 from bot.triage.slack_text import mentioned_users, to_plain
 
 log = logging.getLogger(__name__)
@@ -45,7 +50,7 @@ class ThreadReply:
     thread_ts: str
     user_id: str
     text: str
-    files: tuple[str, ...] = ()
+    files: tuple[SourceFile, ...] = ()
 
 
 class ThreadSync:
@@ -55,12 +60,14 @@ class ThreadSync:
         replies: ThreadComments,
         tracker: CommentTracker,
         chat: ThreadChat,
+        files: ReplyFiles,
         pipeline: PipelineSettings,
     ) -> None:
         self._tickets = tickets
         self._replies = replies
         self._tracker = tracker
         self._chat = chat
+        self._files = files
         self._pipeline = pipeline
         self._loop: asyncio.Task[None] | None = None
 
@@ -83,7 +90,7 @@ class ThreadSync:
         return row_id
 
     async def edited(
-        self, channel_id: str, ts: str, text: str, files: Sequence[str] = ()
+        self, channel_id: str, ts: str, text: str, files: Sequence[SourceFile] = ()
     ) -> int | None:
         """A recorded reply was edited; its row id (None: not one we copy)."""
         return await self._replies.edit(channel_id, ts, text, files)
@@ -143,7 +150,8 @@ class ThreadSync:
             await self._failed(ticket, row, str(exc), messages.THREAD_COPY_REFUSED)
 
     async def _copy(self, key: str, row: ThreadComment) -> None:
-        comment, email = await self._comment(row)
+        copied = await self._files.copy(key, row_files(row))
+        comment, email = await self._comment(row, copied)
         if row.jira_comment_id:
             await self._tracker.update(key, row.jira_comment_id, comment, email)
             await self._replies.synced(row, row.jira_comment_id)
@@ -171,7 +179,9 @@ class ThreadSync:
                 log.info("jira %s: comment %s was already gone", key, comment_id)
         await self._replies.synced(row, comment_id)
 
-    async def _comment(self, row: ThreadComment) -> tuple[SlackComment, str | None]:
+    async def _comment(
+        self, row: ThreadComment, copied: CopiedFiles
+    ) -> tuple[SlackComment, str | None]:
         author = await self._person(row.author_id)
         names: dict[str, str] = {}
         for user_id in mentioned_users(row.text)[:MAX_MENTION_LOOKUPS]:
@@ -182,7 +192,8 @@ class ThreadSync:
             author=author.name if author else messages.THREAD_UNKNOWN_AUTHOR,
             text=to_plain(row.text, names),
             marker=marker(row.channel_id, row.message_ts),
-            files=tuple(row.files or ()),
+            attached=copied.attached,
+            left=copied.left,
             edited=row.version > 1,
         )
         return comment, author.email if author else None

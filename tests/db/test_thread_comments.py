@@ -8,13 +8,22 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db.engine import session_factory
 from bot.db.leases import Leases
-from bot.db.thread_comments import DELETED, DELETING, DONE, PENDING, NewReply, ThreadComments
+from bot.db.thread_comments import (
+    DELETED,
+    DELETING,
+    DONE,
+    PENDING,
+    NewReply,
+    ThreadComments,
+    row_files,
+)
 from bot.db.tickets import TicketLog
+from bot.tickets import SourceFile
 from tests.triage.test_publisher import posted_ticket
 
 
 def reply(ticket_id: int, ts: str = "2.1", text: str = "hello") -> NewReply:
-    return NewReply(ticket_id, "C1", ts, "U1", text, ("a.png",))
+    return NewReply(ticket_id, "C1", ts, "U1", text, (SourceFile("F1", "a.png", 3),))
 
 
 async def test_a_reply_is_recorded_once(engine: AsyncEngine) -> None:
@@ -25,7 +34,8 @@ async def test_a_reply_is_recorded_once(engine: AsyncEngine) -> None:
     assert first is not None
     assert await store.record(reply(ticket_id, text="again")) is None
     row = await store.get(first)
-    assert row is not None and (row.text, row.files, row.state) == ("hello", ["a.png"], PENDING)
+    assert row is not None and (row.text, row.state) == ("hello", PENDING)
+    assert row_files(row) == (SourceFile("F1", "a.png", 3),)
     assert await store.due() == [first]
 
 

@@ -107,3 +107,18 @@ async def test_app_home_shows_the_right_tickets_and_its_buttons_decide(
     [ticket] = await read_tickets(tmp_path)
     assert (ticket.state, ticket.decided_by) == (TicketState.APPROVED, "U2")
     assert "Approved by U2 in Slack." in str(jira.issues[key]["comments"])
+
+
+async def test_files_in_a_reply_are_attached_to_the_issue(
+    bot: BotProcess, slack: SlackEmulator, jira: JiraEmulator
+) -> None:
+    parent = await ticket_message(slack)
+    await slack.post_user_message(
+        "C1", "", user="U3", thread_ts=parent.ts, files=[("door4.log", b"rejected " * 40)]
+    )
+    await slack.wait_for(lambda: comments(jira) or None, timeout=15)
+    [key] = jira.created_keys()
+    [attachment] = jira.attachments_of(key)
+    assert (attachment["filename"], attachment["size"]) == ("door4.log", 360)
+    [body] = comments(jira)
+    assert "Attached from Slack\\: door4.log" in body

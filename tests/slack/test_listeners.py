@@ -43,12 +43,20 @@ from bot.triage.home import HomeTab
 from bot.triage.intake import Intake
 from bot.triage.pipeline import TicketPipeline
 from bot.triage.publisher import Publisher
+from bot.triage.reply_files import ReplyFiles
 from bot.triage.status import StatusLookup
 from bot.triage.thread_sync import ThreadSync
 from bot.triage.visibility import Visibility
 from bot.triage.worker import TicketWorker
 from emulators.slack import Channel, SlackEmulator, StoredMessage, User, default_users, payloads
-from tests.triage.fakes import FakeClassifier, FakeComments, FakeTracker, filing
+from tests.triage.fakes import (
+    FakeAttachments,
+    FakeClassifier,
+    FakeComments,
+    FakeSourceChat,
+    FakeTracker,
+    filing,
+)
 
 BOT_TOKEN = "xoxb-test"
 
@@ -158,6 +166,7 @@ async def harness(engine: AsyncEngine) -> AsyncIterator[Harness]:
             background=BackgroundTasks(),
             threads=ThreadSync(
                 tickets, ThreadComments(sessions), comments, SlackThreads(client),
+                ReplyFiles(FakeSourceChat(), FakeAttachments(), settings.sources),
                 settings.pipeline,
             ),
             home=HomeTab(

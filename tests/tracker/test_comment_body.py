@@ -69,13 +69,21 @@ def test_a_huge_reply_is_cut_with_a_note_within_the_limit() -> None:
 
 def test_files_edits_and_hostile_names() -> None:
     body = render(
-        SlackComment("Eve [x|http://e]\u202e", "", marker("C1", "1.2"), ("a|b.png",), edited=True),
+        SlackComment(
+            "Eve [x|http://e]\u202e",
+            "",
+            marker("C1", "1.2"),
+            ("a|b.png",),
+            ("c.zip (big)",),
+            edited=True,
+        ),
         2,
     )
     assert isinstance(body, str)
     first = body.splitlines()[0]
     assert first.startswith("Eve \\[x\\|http\\://e\\]") and "\\(edited\\)" in first
-    assert "Files in Slack\\: a\\|b.png" in body
+    assert "Attached from Slack\\: a\\|b.png" in body
+    assert "Files left in Slack\\: c.zip \\(big\\)" in body
 
 
 def test_every_hostile_input_renders_without_a_raw_bracket_on_v2() -> None:

@@ -12,9 +12,12 @@ from bot.db.thread_comments import DELETED, DONE, FAILED, PENDING, ThreadComment
 from bot.db.tickets import TicketLog
 from bot.errors import TrackerUnavailable, TrackerValidationError
 from bot.settings import PipelineSettings
+from bot.settings_sources import SourceSettings
+from bot.tickets import SourceFile
 from bot.triage.ports import Person
+from bot.triage.reply_files import ReplyFiles
 from bot.triage.thread_sync import ThreadReply, ThreadSync
-from tests.triage.fakes import FakeComments, FakeThreadChat
+from tests.triage.fakes import FakeAttachments, FakeComments, FakeSourceChat, FakeThreadChat
 from tests.triage.test_publisher import posted_ticket
 
 PIPELINE = PipelineSettings(retry_base_s=0.05, retry_max_s=0.05)
@@ -36,10 +39,26 @@ def chat() -> FakeThreadChat:
 
 
 @pytest.fixture
+def slack_files() -> FakeSourceChat:
+    return FakeSourceChat(files={"F1": b"png" * 10, "F2": b"log", "F3": b"x" * 2048})
+
+
+@pytest.fixture
+def attachments() -> FakeAttachments:
+    return FakeAttachments()
+
+
+@pytest.fixture
 def sync(
-    ticket_log: TicketLog, replies: ThreadComments, jira: FakeComments, chat: FakeThreadChat
+    ticket_log: TicketLog,
+    replies: ThreadComments,
+    jira: FakeComments,
+    chat: FakeThreadChat,
+    slack_files: FakeSourceChat,
+    attachments: FakeAttachments,
 ) -> ThreadSync:
-    return ThreadSync(ticket_log, replies, jira, chat, PIPELINE)
+    files = ReplyFiles(slack_files, attachments, SourceSettings(attachment_max_bytes=1024))
+    return ThreadSync(ticket_log, replies, jira, chat, files, PIPELINE)
 
 
 def reply(
@@ -197,10 +216,38 @@ async def test_a_user_who_left_slack_and_a_reply_with_only_files(
 ) -> None:
     await posted_ticket(ticket_log, leases)
     chat.people["U9"] = None
-    await copied(sync, reply(user_id="U9", text="", files=("screen.png", "log.txt")))
+    await copied(sync, reply(user_id="U9", text="", files=(SourceFile("F1", "screen.png", 30),)))
     [body] = jira.bodies("KAN-1")
     assert body.startswith(messages.THREAD_UNKNOWN_AUTHOR + " in Slack")
-    assert "Files in Slack\\: screen.png, log.txt" in body
+    assert "Attached from Slack\\: screen.png" in body
+
+
+async def test_files_are_attached_once_and_the_others_named(
+    sync: ThreadSync,
+    ticket_log: TicketLog,
+    leases: Leases,
+    jira: FakeComments,
+    attachments: FakeAttachments,
+    replies: ThreadComments,
+) -> None:
+    await posted_ticket(ticket_log, leases)
+    files = (
+        SourceFile("F1", "screen.png", 30),
+        SourceFile("F2", "app.log", 3),
+        SourceFile("F3", "dump.bin", 2048),  # over the 1 KB limit of this test
+        SourceFile("F9", "gone.txt", 5),  # deleted in Slack meanwhile
+    )
+    jira.lose_answer = True  # the comment is posted, its answer lost: the reply is retried
+    row_id = await copied(sync, reply(text="logs attached", files=files))
+    row = await replies.get(row_id)
+    assert row is not None
+    await replies.retry_at(row_id, row.created_at, "retry now")
+    await sync.push_due()
+    assert attachments.issues["KAN-1"] == [("screen.png", 30), ("app.log", 3)]  # not twice
+    [body] = jira.bodies("KAN-1")
+    assert "Attached from Slack\\: screen.png, app.log" in body
+    assert "dump.bin \\(2 KB is over the 1 KB limit\\)" in body
+    assert "gone.txt \\(deleted in Slack\\)" in body
 
 
 async def test_a_huge_reply_is_cut_to_jiras_limit_with_a_note(

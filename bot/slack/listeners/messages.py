@@ -15,6 +15,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
 from bot.slack.context import SlackServices, services_of
+from bot.tickets import SourceFile
 from bot.triage.thread_sync import ThreadReply
 
 log = logging.getLogger(__name__)
@@ -57,21 +58,26 @@ def thread_reply(event: dict[str, Any], channel: str) -> ThreadReply | None:
         thread_ts=str(thread_ts),
         user_id=str(event["user"]),
         text=str(event.get("text") or ""),
-        files=file_names(event),
+        files=shared_files(event),
     )
 
 
-def file_names(message: dict[str, Any]) -> tuple[str, ...]:
-    files = message.get("files") or []
-    names = (str(f.get("name") or f.get("title") or "file") for f in files if isinstance(f, dict))
-    return tuple(names)
+def shared_files(message: dict[str, Any]) -> tuple[SourceFile, ...]:
+    """The files shared with a message (deleted ones, "tombstones", left out)."""
+    return tuple(
+        SourceFile(
+            str(f["id"]), str(f.get("name") or f.get("title") or f["id"]), int(f.get("size") or 0)
+        )
+        for f in message.get("files") or []
+        if isinstance(f, dict) and f.get("id") and f.get("mode") != "tombstone"
+    )
 
 
 async def _edited(services: SlackServices, channel: str, event: dict[str, Any]) -> int | None:
     message, before = event.get("message") or {}, event.get("previous_message") or {}
     if message.get("bot_id") or not message.get("thread_ts"):
         return None
-    text, files = str(message.get("text") or ""), file_names(message)
-    if text == str(before.get("text") or "") and files == file_names(before):
+    text, files = str(message.get("text") or ""), shared_files(message)
+    if text == str(before.get("text") or "") and files == shared_files(before):
         return None  # an unfurl, a reaction count, a reply count: nothing a person changed
     return await services.threads.edited(channel, str(message.get("ts") or ""), text, files)
