@@ -278,3 +278,13 @@ class JiraChangeSeen(Base):
     key: Mapped[str] = mapped_column(String(160), primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class NotifyPref(Base):
+    """How a person hears about their tickets' Jira changes: thread or dm (migration 0011)."""
+
+    __tablename__ = "notify_prefs"
+
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    mode: Mapped[str] = mapped_column(String(16))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
