@@ -16,6 +16,7 @@ from emulators.slack import Ack, StoredMessage, User
 from emulators.stack import BotFailed
 from sandbox import wording
 from sandbox.form import fill_form
+from sandbox.message_commands import MessageCommands
 from sandbox.roles import find_user, jira_command, people_lines
 from sandbox.terminal import Terminal
 from sandbox.watch import Watcher
@@ -43,7 +44,11 @@ class Session:
         self.channel = stack.options.channel
         self.watcher = Watcher(self.slack, self.jira)
         self._model_noted = False
+        said = MessageCommands(self)
         self._handlers: dict[str, Handler] = {
+            "say": said.say,
+            "shortcut": said.shortcut,
+            "react": said.react,
             "/ticket": self.ticket,
             "/ticket_status": self.ticket_status,
             "approve": lambda rest: self.decide(rest, APPROVE_ACTION, messages.APPROVE),

@@ -20,6 +20,9 @@ Type what you would type in Slack:
   /ticket                                  open the form (asked field by field)
   /ticket_status KAN-1                     look an issue up; with no key: your recent tickets
   approve KAN-1 / reject KAN-1             click the button on that ticket's message
+  say the printer is on fire               post a plain message (named m1, m2, …)
+  shortcut m1                              "File as ticket" on it (the form, as filled in)
+  react :ticket: m1                        add the filing emoji to it
 And, playing the other people and systems:
   as @bob  (or: as U2)                     act as another user; `as` alone lists them
   jira KAN-1 done                          move the issue in Jira, as a Jira user would
@@ -52,5 +55,11 @@ UNKNOWN_COMMAND: Final = "(the bot only answers /ticket and /ticket_status; {com
 NOT_A_COMMAND: Final = (
     "(in Slack that would be a plain message; the bot does not read those. Type `help`.)"
 )
+SAY_USAGE: Final = "usage: say <text>: a plain message in the channel, to file later"
+SAID: Final = "(posted as {ref})"
+NO_SUCH_MESSAGE: Final = "(no message {ref}: `say` one first; they are m1, m2, …)"
+REACT_USAGE: Final = "usage: react :ticket: m1 (an emoji, then a message said with `say`)"
+ALREADY_REACTED: Final = "(you already reacted with that emoji there)"
+SHORTCUT_FORM: Final = "(form: filled in from the message, submitted as is: {summary})"
 SCRIPT_ENDED_IN_FORM: Final = "(the script ended while the form was open)"
 BYE: Final = "(stopping the bot…)"

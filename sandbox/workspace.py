@@ -19,6 +19,9 @@ from emulators.stack import BotProcess, bot_running, emulators_running
 from sandbox.environment import bot_environment, read_dotenv
 
 BOT_TOKEN, APP_TOKEN = "xoxb-sandbox", "xapp-sandbox"
+#: The sandbox's config overrides (unless TICKETBOT_CONFIG names the user's own file): the
+#: filing emoji is on, so `react :ticket: m1` shows it.
+SANDBOX_CONFIG = "sources:\n  reaction_filing: true\n"
 ISSUE_TYPES = ("Task", "Bug", "Story", "Incident", "Epic")
 
 
@@ -61,5 +64,7 @@ async def open_stack(
                 "LOG_FORMAT": "text",
             }
             env = bot_environment(environ, dotenv, emulated, cwd=Path.cwd())
+            if "TICKETBOT_CONFIG" not in env:
+                (workdir / "config.yml").write_text(SANDBOX_CONFIG, encoding="utf-8")
             async with bot_running(env, workdir, services.slack) as bot:
                 yield Stack(services.slack, services.jira, bot, workdir, options)

@@ -10,6 +10,7 @@ from typing import Any
 from bot import messages
 from bot.slack import blocks
 from bot.tickets import SourceFile
+from bot.tracker.summary import shorten
 from bot.triage.sources import FoundMessage
 
 SHORTCUT_CALLBACK = "file_as_ticket"
@@ -24,9 +25,14 @@ def _plain(text: str) -> dict[str, Any]:
     return {"type": "plain_text", "text": text}
 
 
-def _first_line(text: str) -> str:
-    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
-    return blocks.fit(line, blocks.MODAL_SUMMARY_LIMIT)
+def split_message(text: str) -> tuple[str, str]:
+    """The summary (the first line, cut to fit) and the details (the lines after it, or the
+    whole text when the first line had to be cut), so nothing is shown twice."""
+    lines = text.strip().splitlines()
+    first = lines[0].strip() if lines else ""
+    summary = shorten(first, blocks.MODAL_SUMMARY_LIMIT)  # plain text: nothing escaped
+    rest = text.strip() if summary != first else "\n".join(lines[1:]).strip()
+    return summary, _details(rest)
 
 
 def _details(text: str) -> str:
@@ -72,11 +78,12 @@ def source_modal(message: FoundMessage) -> dict[str, Any]:
     view = blocks.ticket_modal(message.channel_id)
     view["callback_id"] = SOURCE_MODAL_CALLBACK
     view["private_metadata"] = source_metadata(message)
+    summary, details = split_message(message.text)
     for block in view["blocks"]:
         if block.get("block_id") == blocks.SUMMARY_BLOCK:
-            block["element"]["initial_value"] = _first_line(message.text)
-        elif block.get("block_id") == blocks.DETAILS_BLOCK:
-            block["element"]["initial_value"] = _details(message.text)
+            block["element"]["initial_value"] = summary
+        elif block.get("block_id") == blocks.DETAILS_BLOCK and details:
+            block["element"]["initial_value"] = details
     context = messages.SOURCE_FORM_CONTEXT.format(
         permalink=message.permalink or "", author=message.author_id, channel=message.channel_id
     )

@@ -20,11 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot import messages
 from bot.db.engine import session_factory
 from bot.db.examples import ExampleStore
-from bot.db.home_reads import HomeReads
 from bot.db.leases import Leases
 from bot.db.outbox import Outbox
 from bot.db.sources import CONFIRM_IN_SOURCE, COPY_FILES
-from bot.db.thread_comments import ThreadComments
 from bot.db.tickets import TicketLog
 from bot.settings import PipelineSettings, Settings
 from bot.settings_sources import SourceSettings
@@ -32,29 +30,26 @@ from bot.slack import blocks
 from bot.slack.app import create_app
 from bot.slack.chat import SlackChat
 from bot.slack.context import SlackServices
-from bot.slack.home import SlackHome
 from bot.slack.source_blocks import FILES_BLOCK, REQUESTER_BLOCK, SOURCE_MODAL_CALLBACK
 from bot.slack.sources import MessageSources, SlackSources
 from bot.slack.tasks import BackgroundTasks
-from bot.slack.threads import SlackThreads
 from bot.tickets import TicketSource
 from bot.triage.corrections import Corrector
 from bot.triage.decisions import Decider
-from bot.triage.home import HomeTab
 from bot.triage.intake import Intake
 from bot.triage.pipeline import TicketPipeline
 from bot.triage.publisher import Publisher
 from bot.triage.sources import MessageFiling, SourceEffects
 from bot.triage.status import StatusLookup
-from bot.triage.thread_sync import ThreadSync
 from bot.triage.visibility import Visibility
 from bot.triage.worker import TicketWorker
 from emulators.slack import SlackEmulator, StoredMessage, default_users, payloads
 from emulators.slack import events as slack_events
-from tests.triage.fakes import FakeAttachments, FakeClassifier, FakeComments, FakeTracker, filing
+from tests.triage.fakes import FakeAttachments, FakeClassifier, FakeTracker, filing
 
 BOT_TOKEN = "xoxb-test"
 SOURCE_KINDS = (CONFIRM_IN_SOURCE, COPY_FILES)
+NOT_USED: Any = None
 WAIT = 10.0
 
 
@@ -161,14 +156,10 @@ async def harness(engine: AsyncEngine) -> AsyncIterator[Harness]:
             decider=Decider(tickets, publisher, settings, examples),
             corrector=Corrector(tickets, publisher, settings, examples),
             background=BackgroundTasks(),
-            threads=ThreadSync(
-                tickets, ThreadComments(sessions), FakeComments(), SlackThreads(client),
-                settings.pipeline,
-            ),
-            home=HomeTab(
-                StatusLookup(tickets, tracker, visibility), HomeReads(sessions),
-                settings.approvals, SlackHome(client),
-            ),
+            # Thread replies and App Home are not what these listeners use (their own tests:
+            # tests/slack/test_thread_and_home_listeners.py).
+            threads=NOT_USED,
+            home=NOT_USED,
             sources=MessageSources(
                 MessageFiling(intake, tickets, sources_settings), source_slack
             ),
