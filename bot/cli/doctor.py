@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import click
 
 from bot.classify.health import check_backends
+from bot.cli.doctor_routes import check_routes
 from bot.cli.support import run_async, settings_or_exit
 from bot.db.health import check_database
 from bot.errors import ConfigError
@@ -48,6 +49,7 @@ CHECKS: tuple[CheckFunction, ...] = (
     check_database,
     check_slack,
     check_tracker,
+    check_routes,
     check_backends,
 )
 

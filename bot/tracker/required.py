@@ -36,6 +36,7 @@ class Plan:
     values: dict[str, Any] = field(default_factory=dict)  # field id -> JSON value to send
     unsatisfied: tuple[Unsatisfied, ...] = ()
     ignored: tuple[str, ...] = ()  # configured values the screen does not take (not sent)
+    invalid: tuple[Unsatisfied, ...] = ()  # values for optional fields, not allowed (not sent)
 
     @property
     def ok(self) -> bool:
@@ -62,6 +63,7 @@ def plan(
     """What to send for ``screen`` (see the module docstring)."""
     sent: dict[str, Any] = {}
     unsatisfied: list[Unsatisfied] = []
+    invalid: list[Unsatisfied] = []
     used: set[str] = set()
     for meta in screen:
         if meta.field_id in BOT_FIELDS:
@@ -74,13 +76,13 @@ def plan(
             if problem is None:
                 sent[meta.field_id] = value
                 continue
-            if meta.required and not meta.has_default:
-                unsatisfied.append(Unsatisfied(meta, problem))
+            needed = meta.required and not meta.has_default
+            (unsatisfied if needed else invalid).append(Unsatisfied(meta, problem))
             continue
         if needs_value(meta):
             unsatisfied.append(Unsatisfied(meta, "is required and has no value"))
     ignored = tuple(ref for ref in values if ref not in used)
-    return Plan(sent, tuple(unsatisfied), ignored)
+    return Plan(sent, tuple(unsatisfied), ignored, tuple(invalid))
 
 
 def _wanted(

@@ -104,7 +104,7 @@ async def problems(meta: CreateMeta, wanted: Wanted, type_names: Sequence[str]) 
                 found.append(f"has no issue type {name!r} (falls back to the default)")
             continue
         result = await _plan(meta, wanted, issue_type)
-        for unsatisfied in result.unsatisfied:
+        for unsatisfied in (*result.unsatisfied, *result.invalid):
             found.append(f"{issue_type.name}: {unsatisfied.describe()}")
     return found
 
