@@ -13,6 +13,7 @@ from aiohttp import web
 from .blocks import MAX_MESSAGE_BLOCKS, validate_blocks, validate_view
 from .faults import AfterEffect, FaultPlan
 from .history import history_page
+from .listing import conversations_list
 from .members import SCOPES as MEMBER_SCOPES
 from .members import member_ids, members_page
 from .model import (
@@ -158,6 +159,7 @@ class WebApi:
             "conversations.replies": self.conversations_replies,
             "conversations.history": self.conversations_history,
             "conversations.members": self.conversations_members,
+            "conversations.list": lambda args: conversations_list(self.state, args),
         }
 
     # -- plumbing ------------------------------------------------------------
