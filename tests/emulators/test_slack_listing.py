@@ -34,7 +34,9 @@ def client(slack: SlackEmulator) -> AsyncWebClient:
     return AsyncWebClient(token=BOT_TOKEN, base_url=slack.api_url)
 
 
-async def test_slack_channels_reads_every_page(client: AsyncWebClient, slack: SlackEmulator) -> None:
+async def test_slack_channels_reads_every_page(
+    client: AsyncWebClient, slack: SlackEmulator
+) -> None:
     names = await SlackChannels(client).channel_ids()
     assert names["team-449"] == "C0449" and names["hush"] == "G7"
     assert "secret" not in names and "old-support" not in names
@@ -52,7 +54,9 @@ async def test_pages_and_types(client: AsyncWebClient) -> None:
     assert info.value.response["error"] == "invalid_cursor"
 
 
-async def test_without_the_scope_it_is_refused(slack: SlackEmulator, client: AsyncWebClient) -> None:
+async def test_without_the_scope_it_is_refused(
+    slack: SlackEmulator, client: AsyncWebClient
+) -> None:
     slack.state.scopes.discard("groups:read")
     with pytest.raises(SlackApiError) as info:
         await client.conversations_list(types="public_channel,private_channel")
