@@ -122,3 +122,16 @@ async def test_files_in_a_reply_are_attached_to_the_issue(
     assert (attachment["filename"], attachment["size"]) == ("door4.log", 360)
     [body] = comments(jira)
     assert "Attached from Slack\\: door4.log" in body
+
+
+async def test_jira_down_while_copying_a_reply_then_one_comment(
+    bot: BotProcess, slack: SlackEmulator, jira: JiraEmulator, tmp_path: Path
+) -> None:
+    parent = await ticket_message(slack)
+    jira.fail(503, times=3, method="POST", path="/comment", retry_after=1)
+    reply = await slack.post_user_message("C1", "Still down?", user="U3", thread_ts=parent.ts)
+    await slack.wait_for(lambda: comments(jira) or None, timeout=30)
+    [body] = comments(jira)
+    assert f"ref slack.C1.{reply.ts}" in body
+    [row] = await thread_rows(tmp_path)
+    assert row.state == "done" and row.attempts >= 1
