@@ -306,3 +306,19 @@ async def test_other_emoji_and_files_over_the_cap(harness: Harness) -> None:
         await asyncio.sleep(0.02)
     [comment] = pending
     assert "big.bin" in comment.payload["text"] and "limit" in comment.payload["text"]
+
+
+async def test_files_shared_in_the_form_are_attached_too(harness: Harness) -> None:
+    message = await harness.slack.post_user_message(
+        "C1", "Screen flickers", user="U2", files=[("one.txt", b"1" * 5)], deliver=False
+    )
+    shot = harness.slack.files.add("shot.png", b"p" * 7, user="U1")
+    await harness.dispatch(harness.shortcut(message, user="U1"))
+    await harness.views()
+    await harness.dispatch(harness.submit({
+        blocks.SUMMARY_BLOCK: {blocks.VALUE_ACTION: "Screen flickers"},
+        REQUESTER_BLOCK: {blocks.VALUE_ACTION: "U2"},
+        FILES_BLOCK: {blocks.VALUE_ACTION: {"files": [shot.to_api(harness.slack.base_url)]}},
+    }, user="U1"))
+    await harness.settle()
+    assert sorted(harness.attachments.issues["KAN-1"]) == [("one.txt", 5), ("shot.png", 7)]
