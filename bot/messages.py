@@ -225,6 +225,7 @@ def over_quota(refusal: QuotaExceeded) -> str:
 
 # The Jira change feed (issue 18): the ticket's thread and its living message.
 JIRA_CHANGED: Final = "<@{requester}> *{key}* changed in Jira: {changes}."
+JIRA_CHANGED_DM: Final = "*<{url}|{key}>* changed in Jira: {changes}."
 JIRA_CHANGE_STATUS: Final = "status *{old}* → *{new}*"
 JIRA_CHANGE_ASSIGNEE: Final = "assigned to *{new}*"
 JIRA_CHANGE_UNASSIGNED: Final = "unassigned"
@@ -236,6 +237,14 @@ JIRA_MOVED: Final = "This ticket's Jira issue moved to <{url}|{key}>."
 JIRA_LIVING: Final = "Jira: *{status}*"
 JIRA_LIVING_ASSIGNEE: Final = " · assigned to *{assignee}*"
 REMINDER: Final = "{approvers} this ticket has been waiting for a decision for {waited}."
+NOTIFY_USAGE: Final = (
+    "Use `/ticket_status notify dm` to also get your tickets' Jira changes by direct message, "
+    "or `/ticket_status notify thread` for the ticket's thread only (the default)."
+)
+NOTIFY_SET: Final = {
+    "dm": "Done: Jira changes to your tickets also come to you by direct message.",
+    "thread": "Done: Jira changes to your tickets are told in their threads only.",
+}
 JIRA_GONE_STATUS: Final = "deleted or moved away"
 JIRA_GONE: Final = "This ticket's Jira issue {key} was deleted or moved to a project I do not poll."
 

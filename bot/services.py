@@ -27,6 +27,7 @@ from bot.db.home_reads import HomeReads
 from bot.db.installation import InstallationIdentity, InstallationStore
 from bot.db.leases import Leases
 from bot.db.outbox import Outbox
+from bot.db.prefs import NotifyPrefs
 from bot.db.routes import ProjectPins
 from bot.db.sync import SyncStore
 from bot.db.thread_comments import ThreadComments
@@ -40,6 +41,7 @@ from bot.slack.channels import SlackChannels
 from bot.slack.chat import SlackChat
 from bot.slack.context import SlackServices
 from bot.slack.home import SlackHome
+from bot.slack.notices import SlackNotices
 from bot.slack.sources import MessageSources, SlackSources
 from bot.slack.tasks import BackgroundTasks
 from bot.slack.threads import SlackThreads
@@ -54,6 +56,7 @@ from bot.triage.filing import Filing
 from bot.triage.forms import FormFields
 from bot.triage.home import HomeTab
 from bot.triage.intake import Intake
+from bot.triage.notify import NotifyChoice
 from bot.triage.pipeline import TicketPipeline
 from bot.triage.publisher import Publisher
 from bot.triage.quotas import Quotas
@@ -196,7 +199,9 @@ async def build_services(settings: Settings) -> Services:
     attachments = TrackerAttachments(settings.jira, workers=settings.sources.jira_workers)
     source_slack = SlackSources(client, chat.person)
     effects = SourceEffects(source_slack, attachments, settings.sources)
-    publisher = Publisher(tickets, Outbox(sessions), tracker, chat, settings, effects)
+    publisher = Publisher(
+        tickets, Outbox(sessions), tracker, chat, settings, effects, notices=SlackNotices(client)
+    )
     worker.after_run = publisher.publish  # what filing enqueued (bot.db.sources), at once
     slack = SlackServices(
         intake=Intake(
@@ -224,6 +229,7 @@ async def build_services(settings: Settings) -> Services:
     filing_from = MessageFiling(slack.intake, tickets, settings.sources, switch)
     slack = replace(slack, sources=MessageSources(filing_from, source_slack))
     slack = replace(slack, forms=FormFields(router, tracker))
+    slack = replace(slack, notify=NotifyChoice(NotifyPrefs(sessions)))
     sync, reminders, feed = _jira_sync(settings, sessions, tickets, identity, publisher)
     return Services(
         settings, engine, tickets, examples, classifier, tracker, status_tracker, client,
@@ -246,7 +252,7 @@ def _jira_sync(
     projects = sorted({settings.jira.project_key or "", *routed} - {""})
     sync = JiraSync(
         store, feed, publisher.publish, installation=identity, labels=settings.jira.labels,
-        projects=projects, settings=settings.sync,
+        projects=projects, settings=settings.sync, prefs=NotifyPrefs(sessions),
     )
     reminders = Reminders(
         store, Outbox(sessions), publisher.publish, settings.approvals.approvers, settings.sync

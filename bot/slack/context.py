@@ -18,6 +18,7 @@ from bot.triage.decisions import Decider
 from bot.triage.forms import FormFields
 from bot.triage.home import HomeTab
 from bot.triage.intake import Intake
+from bot.triage.notify import NotifyChoice
 from bot.triage.status import StatusLookup
 from bot.triage.thread_sync import ThreadSync
 
@@ -35,6 +36,7 @@ class SlackServices:
     home: HomeTab
     sources: MessageSources | None = None  # the message shortcut and the filing emoji
     forms: FormFields | None = None  # the form's required Jira fields (issue 17)
+    notify: NotifyChoice | None = None  # `/ticket_status notify dm|thread` (issue 18)
 
 
 Middleware = Callable[[AsyncBoltContext, Callable[[], Awaitable[None]]], Awaitable[None]]

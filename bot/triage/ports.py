@@ -206,3 +206,9 @@ class ChangeFeed(Protocol):
         ...
 
     def browse_url(self, key: str) -> str: ...
+
+
+class Notices(Protocol):
+    """Direct messages to a person (``bot.slack.notices``)."""
+
+    async def direct_message(self, user_id: str, text: str) -> None: ...

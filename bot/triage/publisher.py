@@ -32,7 +32,7 @@ from bot.errors import TicketbotError, TransientError
 from bot.labels import parse_label
 from bot.settings import Settings
 from bot.tickets import BOT_ACTOR, Decision
-from bot.triage.ports import Chat, IssueTracker
+from bot.triage.ports import Chat, IssueTracker, Notices
 from bot.triage.sources import SourceEffects
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,7 @@ THREAD_REPLY = "thread_reply"
 JIRA_COMMENT = "jira_comment"
 JIRA_TRANSITION = "jira_transition"
 JIRA_RELABEL = "jira_relabel"
+DIRECT_MESSAGE = "direct_message"
 
 
 def decision_tasks(
@@ -86,7 +87,9 @@ class Publisher:
         chat: Chat,
         settings: Settings,
         sources: SourceEffects | None = None,
+        notices: Notices | None = None,
     ) -> None:
+        self._notices = notices  # direct messages (Jira changes, issue 18)
         self._sources = sources  # tickets filed from a Slack message (bot.db.sources)
         self._tickets = tickets
         self._outbox = outbox
@@ -166,6 +169,11 @@ class Publisher:
             JIRA_TRANSITION: lambda t: self._transition(t, str(payload["name"])),
             JIRA_RELABEL: lambda t: self._relabel(t, payload),
         }
+        if self._notices is not None:
+            notices = self._notices
+            actions[DIRECT_MESSAGE] = lambda t: notices.direct_message(
+                str(payload["user"]), str(payload["text"])
+            )
         if self._sources is not None:
             actions[CONFIRM_IN_SOURCE] = self._sources.confirm
             actions[COPY_FILES] = self._copy_files

@@ -22,11 +22,13 @@ import contextlib
 import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.db.installation import InstallationIdentity
 from bot.db.leases import new_owner
 from bot.db.models import Ticket
+from bot.db.prefs import DM, NotifyPrefs
 from bot.db.sync import SyncItem, SyncStore
 from bot.errors import LeaseLost, TicketbotError, TransientError
 from bot.settings_sync import SyncSettings
@@ -51,8 +53,10 @@ class JiraSync:
         projects: Sequence[str],
         settings: SyncSettings,
         owner: str | None = None,
+        prefs: NotifyPrefs | None = None,
     ) -> None:
         self._store, self._feed, self._publish = store, feed, publish
+        self._prefs = prefs
         self._installation = installation
         self._labels = [installation_label(installation.id), *labels]
         self._projects = sorted(set(projects))
@@ -104,6 +108,9 @@ class JiraSync:
     ) -> None:
         ids = {issue.key: self._ticket_id(issue) for issue in issues}
         tickets = await self._store.tickets([i for i in ids.values() if i is not None])
+        if self._prefs is not None and tickets:
+            modes = await self._prefs.modes({t.requester_id for t in tickets.values()})
+            ctx = replace(ctx, dm_users=frozenset(u for u, m in modes.items() if m == DM))
         items = [
             SyncItem(ticket.id, change_keys(ticket.id, issue, ctx), issue)
             for issue in issues

@@ -26,6 +26,7 @@ from bot.tracker.summary import shorten
 
 THREAD_REPLY = "thread_reply"  # the publisher's kinds (bot.triage.publisher)
 SHOW_MESSAGE = "show_message"
+DIRECT_MESSAGE = "direct_message"
 COPY_MARKER = "ref slack."  # the marker on comments copied from Slack (bot.tracker.comment_body)
 
 
@@ -35,6 +36,7 @@ class PlanContext:
     bot_account: str | None
     comments: bool
     comment_limit: int
+    dm_users: frozenset[str] = frozenset()  # requesters who chose direct messages too
 
 
 def escape(text: str) -> str:
@@ -82,6 +84,14 @@ def plan(
             requester=ticket.requester_id, key=change.key, changes="; ".join(_parts(fields))
         )
         first = min(k for k in new if k.startswith(f"{ticket.id}:h:"))
+        if ticket.requester_id in ctx.dm_users:
+            dm = messages.JIRA_CHANGED_DM.format(
+                url=browse(change.key), key=change.key, changes="; ".join(_parts(fields))
+            )
+            payload = {"user": ticket.requester_id, "text": dm}
+            out.tasks.append(
+                NewTask(ticket.id, f"ticket:{ticket.id}:jira-dm-{first}", DIRECT_MESSAGE, payload)
+            )
         out.tasks.append(
             NewTask(ticket.id, f"ticket:{ticket.id}:jira-{first}", THREAD_REPLY, {"text": text})
         )

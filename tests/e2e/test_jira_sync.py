@@ -17,6 +17,7 @@ from emulators.openai import OpenAIEmulator
 from emulators.slack import SlackEmulator, StoredMessage
 from emulators.stack import BotFailed, BotProcess, start_connected
 from tests.e2e.harness import TEST_CONFIG, bot_environment
+from tests.e2e.test_modal_and_status import status_reply
 from tests.e2e.test_ticket_flow import file_ticket, posted
 
 SYNC = {
@@ -86,6 +87,7 @@ async def test_a_status_change_reaches_the_thread_and_the_message(
     bot: BotProcess, slack: SlackEmulator, jira: JiraEmulator
 ) -> None:
     message, key = await filed(slack, jira, "The VPN drops every hour")
+    assert "direct message" in await status_reply(slack, "notify dm")
     mia = jira.add_user("mia@example.com", "Mia Krystof")
     jira.transition_as(key, "In Progress", author=mia)
     jira.assign(key, mia, author=mia)
@@ -97,6 +99,8 @@ async def test_a_status_change_reaches_the_thread_and_the_message(
     await slack.wait_for(lambda: "Jira: *In Progress*" in shown(slack, message), timeout=20)
     assert "assigned to *Mia Krystof*" in shown(slack, message)
     assert "ticket_approve" in shown(slack, message)  # still undecided: the buttons stay
+    [dm] = await slack.wait_for(lambda: slack.messages("D1") or None, timeout=20)
+    assert f"{key}>* changed in Jira: status *To Do* → *In Progress*" in dm.text
 
 
 async def test_a_jira_comment_becomes_one_reply_and_internal_ones_stay(

@@ -352,3 +352,13 @@ class FakeChangeFeed:
 
     def browse_url(self, key: str) -> str:
         return f"https://jira.example.com/browse/{key}"
+
+
+class FakeNotices:
+    """Direct messages, recorded: (user, text)."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+
+    async def direct_message(self, user_id: str, text: str) -> None:
+        self.sent.append((user_id, text))

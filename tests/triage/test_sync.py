@@ -14,14 +14,18 @@ from bot.db.engine import session_factory
 from bot.db.installation import InstallationIdentity
 from bot.db.leases import Leases
 from bot.db.outbox import Outbox
+from bot.db.prefs import NotifyPrefs
 from bot.db.sync import SyncStore
 from bot.db.tickets import TicketLog
 from bot.errors import TrackerUnavailable
+from bot.settings import Settings
 from bot.settings_sync import SyncSettings
 from bot.tracker.changes import FieldChange, HistoryEntry, IssueChange, JiraComment, JiraPerson
+from bot.triage.notify import NotifyChoice, is_notify_command
+from bot.triage.publisher import Publisher
 from bot.triage.sweep import IssueSweep
 from bot.triage.sync import JiraSync
-from tests.triage.fakes import FakeChangeFeed
+from tests.triage.fakes import FakeChangeFeed, FakeChat, FakeNotices, FakeTracker
 from tests.triage.test_publisher import posted_ticket
 
 INSTALLATION = InstallationIdentity("ab12cd34ef")
@@ -278,3 +282,50 @@ async def test_a_project_that_seems_emptied_is_not_marked(
 
 async def publish_nothing(ticket_id: int) -> None:
     return None
+
+
+async def test_a_requester_who_chose_dm_also_gets_one(
+    engine: AsyncEngine,
+    store: SyncStore,
+    feed: FakeChangeFeed,
+    ticket_log: TicketLog,
+    leases: Leases,
+    outbox: Outbox,
+) -> None:
+    ticket_id = await posted_ticket(ticket_log, leases)
+    prefs = NotifyPrefs(session_factory(engine))
+    choice = NotifyChoice(prefs)
+    assert "direct message" in await choice.choose("U1", "notify DM")
+    assert "Use `/ticket_status notify dm`" in await choice.choose("U1", "notify loudly")
+    assert is_notify_command("Notify dm") and not is_notify_command("NOTIFY-12")
+
+    async def publish(tid: int) -> None:
+        return None
+
+    sync = JiraSync(
+        store,
+        feed,
+        publish,
+        installation=INSTALLATION,
+        labels=["ticketbot"],
+        projects=["KAN"],
+        settings=SyncSettings(),
+        owner="one",
+        prefs=prefs,
+    )
+    await sync.poll("KAN")
+    now = await store.clock.now()
+    feed.issues = [issue(ticket_id, now, histories=(moved("1", now, "To Do", "Done"),))]
+    await sync.poll("KAN")
+    [dm] = [t for t in await outbox.tasks(ticket_id) if t.kind == "direct_message"]
+    assert dm.payload == {
+        "user": "U1",
+        "text": "*<https://jira.example.com/browse/KAN-1|KAN-1>* changed in Jira: "
+        "status *To Do* → *Done*.",
+    }
+    notices = FakeNotices()
+    publisher = Publisher(
+        ticket_log, outbox, FakeTracker(), FakeChat(), Settings(), notices=notices
+    )
+    await publisher.publish(ticket_id)
+    assert notices.sent == [("U1", dm.payload["text"])]

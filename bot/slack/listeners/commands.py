@@ -23,6 +23,7 @@ from bot.slack import blocks
 from bot.slack.context import CONTEXT_KEY, SlackServices, services_of
 from bot.slack.field_blocks import field_blocks
 from bot.tickets import NewRequest, TicketSource
+from bot.triage.notify import is_notify_command
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,9 @@ async def _open_modal(
 
 
 async def _status(services: SlackServices, query: str, user_id: str, respond: AsyncRespond) -> None:
+    if services.notify is not None and is_notify_command(query):
+        await respond(text=await services.notify.choose(user_id, query))
+        return
     if not query:
         await respond(**blocks.recent_message(await services.status.recent(user_id)))
         return
