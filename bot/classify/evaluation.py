@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.classify.chain import ClassifierChain
-from bot.classify.metrics import accuracy, confusion_matrix, macro_f1, per_label, percentile
+from bot.classify.metrics import accuracy, confusion_matrix, macro_f1, percentile
 from bot.classify.progress import Progress
+from bot.classify.report import details, format_details
 from bot.classify.types import Classification
 from bot.labels import LABELS, Label, parse_label
 
@@ -33,15 +34,12 @@ class EvalReport:
             "accuracy": accuracy(self.gold, predicted),
             "macro_f1": macro_f1(matrix),
             "labels_present": [label for label in LABELS if label in self.gold],
-            "per_label": {label: {"precision": s.precision, "recall": s.recall, "f1": s.f1,
-                                  "support": s.support}
-                          for label, s in per_label(matrix).items()},
-            "confusion": matrix,
             "latency_ms": {"p50": percentile(latencies, 50), "p95": percentile(latencies, 95)},
             "model_calls": self.model_calls,
             "fallbacks": sum(r.needs_triage for r in self.results),
             "backends": {b: sum(r.backend == b for r in self.results)
                          for b in sorted({r.backend for r in self.results})},
+            **details(self.gold, self.results, [False] * len(self.results)),
         }
 
 
@@ -73,23 +71,13 @@ async def evaluate(chain: ClassifierChain, rows: Sequence[tuple[str, Label]]) ->
 
 
 def format_summary(summary: dict[str, Any]) -> str:
-    """A plain-text report: headline numbers, per-label table, confusion matrix."""
-    short = {label: label.split(" ")[0][:8] for label in LABELS}
+    """A plain-text report: headline numbers, then ``report.format_details``' tables."""
     lines = [
         f"tickets {summary['tickets']}  accuracy {summary['accuracy']:.3f}  "
         f"macro-F1 {summary['macro_f1']:.3f} (over {', '.join(summary['labels_present'])})",
         f"latency p50 {summary['latency_ms']['p50']:.0f} ms  p95 "
         f"{summary['latency_ms']['p95']:.0f} ms  model calls {summary['model_calls']}  "
         f"fallbacks {summary['fallbacks']}",
-        "",
-        f"{'label':<16}{'precision':>10}{'recall':>8}{'f1':>7}{'support':>9}",
+        *format_details(summary),
     ]
-    for label, s in summary["per_label"].items():
-        lines.append(f"{label:<16}{s['precision']:>10.3f}{s['recall']:>8.3f}{s['f1']:>7.3f}"
-                     f"{s['support']:>9}")
-    lines += ["", "confusion (rows gold, columns predicted)",
-              f"{'':<16}" + "".join(f"{short[p]:>9}" for p in LABELS)]
-    for gold in LABELS:
-        row = summary["confusion"][gold]
-        lines.append(f"{gold:<16}" + "".join(f"{row[p]:>9}" for p in LABELS))
     return "\n".join(lines)

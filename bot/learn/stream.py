@@ -2,7 +2,10 @@
 
 Each ticket is classified, then its true label is confirmed (as an approver would), so the
 memory grows as the stream goes. Scores are reported per window of the stream (first 100,
-100–300, 300–600, 600–1000, …), with the share answered from memory and the latency.
+100–300, 300–600, 600–1000, …), with the share answered from memory and the latency; then,
+over the whole stream, ``bot.classify.report.details``: the macro-F1 interval, per-label
+precision/recall, the confusion matrix, the share answered without a model and the
+precision/coverage table for the abstain threshold.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any
 
 from bot.classify.metrics import accuracy, confusion_matrix, macro_f1, percentile
 from bot.classify.progress import Progress
+from bot.classify.report import details, format_details
 from bot.classify.types import Classification, Example
 from bot.labels import LABELS, Label
 from bot.learn.classifier import ANSWERED_BY_MEMORY, MemoryClassifier
@@ -115,6 +119,7 @@ async def run_stream(classifier: MemoryClassifier, rows: Sequence[Example],
         "labels_present": [label for label in LABELS if label in gold],
         "model_calls": classifier.model_calls,
         "threshold": classifier.memory.threshold,
+        **details(gold, results, [r.backend in ANSWERED_BY_MEMORY for r in results]),
     }
     if span is not None:
         a, b = span
@@ -140,4 +145,4 @@ def format_stream(report: dict[str, Any]) -> str:
         lines.append(f"{name:<16}{s['tickets']:>8}{s['accuracy']:>10.3f}{s['macro_f1']:>10.3f}"
                      f"{s['from_memory']:>8.2f}{s['latency_p50_ms']:>9.0f}"
                      f"{s['latency_p95_ms']:>9.0f}")
-    return "\n".join(lines)
+    return "\n".join([*lines, "", *format_details(report)])

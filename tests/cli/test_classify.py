@@ -83,6 +83,7 @@ def test_eval_report(scripted: list[list[str] | None], tmp_path: Path) -> None:
     assert "tickets 3  accuracy 0.333" in out
     assert "model calls 3" in out and "confusion" in out
     assert "p50" in out and "p95" in out
+    assert "macro-F1 95 % interval" in out and "abstain threshold" in out
 
 
 def test_eval_json_and_limit(scripted: list[list[str] | None], tmp_path: Path) -> None:

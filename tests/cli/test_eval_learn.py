@@ -53,6 +53,11 @@ def test_memory_alone_learns_as_the_stream_goes(tmp_path: Path) -> None:
     assert report["unmarked"]["all"]["tickets"] == 72 - 18  # every fourth row is marked
     assert report["unmarked"]["20-72"]["tickets"] == 52 - 13
     assert report["model_calls"] == 0
+    low, high = report["macro_f1_ci"]
+    assert low <= report["overall"]["macro_f1"] <= high
+    assert report["without_model"] == report["overall"]["from_memory"]
+    assert 0.9 < report["coverage"][0]["coverage"] < 1.0  # the first tickets: nothing to ask
+    assert sum(report["confusion"]["Bug"].values()) == report["per_label"]["Bug"]["support"]
 
 
 def test_warm_memory_answers_first_and_the_model_weighs_in(tmp_path: Path,
