@@ -183,6 +183,7 @@ class SlackSources:
         channel, ts = ticket.source_channel_id, ticket.source_ts
         if not channel or not ts or not ticket.jira_key:
             return
+        ts = await self._thread_root(channel, ts)  # a reply's confirmation goes in its thread
         if await self._confirmed(ticket, channel, ts):
             log.info("ticket %s: already confirmed in the source thread", ticket.id)
             return
@@ -205,6 +206,22 @@ class SlackSources:
                 url=ticket.jira_url, key=ticket.jira_key, channel=channel
             )
             await _call(lambda: self._client.chat_postMessage(channel=filer, text=dm))
+
+    async def _thread_root(self, channel: str, ts: str) -> str:
+        """The ts of the thread ``ts`` is in (its own when it is not a reply): Slack asks for
+        replies to be posted to the parent, never to another reply."""
+        try:
+            page = await _call(
+                lambda: self._client.conversations_replies(channel=channel, ts=ts, limit=1)
+            )
+        except ChatError as exc:
+            if isinstance(exc, ChatUnavailable):
+                raise
+            return ts  # cannot read it (not in the channel): the DM fallback follows anyway
+        for message in page.get("messages") or []:
+            if message.get("ts") == ts:
+                return str(message.get("thread_ts") or ts)
+        return ts
 
     async def _replies_page(self, channel: str, ts: str, cursor: str | None) -> Any:
         return await _call(

@@ -99,3 +99,14 @@ async def test_where_the_bot_cannot_post_the_filer_gets_a_dm(slack: SlackEmulato
     assert not slack.thread("C2", message.ts)
     [dm] = slack.messages("D1")
     assert "KAN-7" in dm.text and "<#C2>" in dm.text
+
+
+async def test_a_reply_is_confirmed_in_its_thread(slack: SlackEmulator) -> None:
+    parent = await slack.post_user_message("C1", "the thread", user="U3", deliver=False)
+    reply = await slack.post_user_message("C1", "x", user="U2", thread_ts=parent.ts,
+                                          deliver=False)
+    for _ in range(2):
+        await sources(slack).confirm_filed(ticket("C1", reply.ts))
+    replies = slack.thread("C1", parent.ts)
+    assert [m.text for m in replies] == ["x", "Filed as <https://jira.example/browse/KAN-7|KAN-7>."]
+    assert all(m.thread_ts == parent.ts for m in replies)
