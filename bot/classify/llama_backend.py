@@ -1,6 +1,8 @@
 """The ``llama`` backend: a local GGUF model through llama-cpp-python, scored over the five labels.
 
-The model loads once, in the model thread (``start()`` begins it; the first ``classify`` waits).
+The model loads once, in the model thread (``start()`` begins it; the first ``classify`` waits),
+then scores one short text (``WARM_UP_TEXT``: the prompt evaluated, llama.cpp's buffers
+allocated, the zero-shot calibration prior computed), so the first ticket costs what any does.
 All model work runs on one dedicated thread, so calls are serialised (a ``Llama`` is not
 thread-safe) and the event loop never blocks.
 """
@@ -27,6 +29,7 @@ from bot.errors import BackendRejected, ClassificationError
 log = logging.getLogger(__name__)
 
 Loader = Callable[[Path, int, int | None], Any]
+WARM_UP_TEXT = "Warm-up: the printer on the second floor does not print."
 
 
 def load_llama(path: Path, n_ctx: int, n_threads: int | None) -> Any:
@@ -66,6 +69,7 @@ class LlamaBackend:
         self._loading: Future[LabelScorer] | None = None
         self._start_lock = threading.Lock()
         self.scorer: LabelScorer | None = None
+        self.warmed_up = False
 
     def start(self) -> Future[LabelScorer]:
         """Begin loading the model in the model thread; again after a failed load."""
@@ -116,8 +120,15 @@ class LlamaBackend:
         except Exception as exc:
             log.error("llama: model load failed for %s: %s", self.model_path, exc)
             raise BackendRejected(f"cannot load {self.model_path}: {exc}", backend="llama") from exc
+        loaded = time.perf_counter()
         log.info("llama: loaded %s in %.2fs (n_ctx=%d)", self.model_path.name,
-                 time.perf_counter() - started, self._n_ctx)
+                 loaded - started, self._n_ctx)
+        try:
+            scorer.score(WARM_UP_TEXT)
+            self.warmed_up = True
+            log.info("llama: warmed up in %.2fs", time.perf_counter() - loaded)
+        except Exception as exc:  # the first ticket pays instead; not a reason to fail the load
+            log.warning("llama: warm-up failed (%s); the first ticket pays for it", exc)
         self.scorer = scorer
         return scorer
 

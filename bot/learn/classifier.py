@@ -12,6 +12,9 @@ empty memory every call goes straight to the chain, unchanged.
 The database is the source of truth: before each ticket the memory catches up with examples
 added since (by any process). At start-up it is rebuilt from them in the background (``start``),
 so the bot connects and acknowledges at once; the first classification waits for it.
+``start`` (called once Socket Mode is connected) also begins the model load and runs the
+warm-ups (``add_warm_up``: e.g. an encoder's load) each on a worker thread, so the first ticket
+is classified as fast as any other.
 
 The memory never stops a ticket from being classified. A rebuild that fails (the database
 unreachable) is logged once and tried again later, less and less often (``bot.learn.rebuild``);
@@ -27,7 +30,7 @@ import hashlib
 import logging
 import time
 from collections import OrderedDict, deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from bot.classify.chain import ClassifierChain
 from bot.classify.types import Classification, Example
@@ -45,6 +48,7 @@ from bot.learn.combine import (
 from bot.learn.duplicates import DuplicateFinder
 from bot.learn.memory import Memory
 from bot.learn.rebuild import Rebuild, Sleep
+from bot.learn.warmups import WarmUps
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +89,7 @@ class MemoryClassifier:
         self._outweighed = 0
         self._rebuild = Rebuild(self.load, sleep=sleep)
         self._sync_lock = asyncio.Lock()
+        self._warm_ups = WarmUps()
 
     @property
     def held_out_pairs(self) -> int:
@@ -100,13 +105,24 @@ class MemoryClassifier:
         """True once the memory has been rebuilt from the database."""
         return self._loaded
 
+    def add_warm_up(self, work: Callable[[], object]) -> None:
+        """A blocking load (an encoder, a model) to run on a worker thread at ``start``."""
+        self._warm_ups.add(work)
+
     def start(self) -> None:
-        """Begin background work: the model load (the chain's) and the memory rebuild."""
+        """Begin background work: the model load (the chain's), the warm-ups and the memory
+        rebuild; returns at once."""
         self.chain.start()
+        self._warm_ups.start()
         if self._store is not None and not self._loaded:
             self._rebuild.start()
 
+    async def warmed(self) -> None:
+        """Wait for the warm-ups started by ``start`` (tests, benchmarks)."""
+        await self._warm_ups.wait()
+
     async def aclose(self) -> None:
+        self._warm_ups.cancel()
         await self._rebuild.aclose()
         self.memory.close()
         await self.chain.aclose()

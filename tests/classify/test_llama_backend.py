@@ -152,3 +152,22 @@ async def test_calibration_divides_out_the_content_free_prior(llama: LlamaBacken
     for label in LABELS:
         assert calibrated[label] == pytest.approx(raw[label] - prior[label])
     assert math.isclose(sum(math.exp(v) for v in prior.values()), 1.0, rel_tol=1e-6)
+
+
+async def test_the_model_is_warm_before_the_first_ticket() -> None:
+    from tests.classify.conftest import MODEL_PATH
+
+    if not MODEL_PATH.exists():
+        pytest.skip(f"model {MODEL_PATH} not present")
+    backend = LlamaBackend(MODEL_PATH, n_ctx=2048, max_ticket_tokens=256)
+    await asyncio.wrap_future(backend.start())  # what start-up begins once Socket Mode is up
+    scorer = backend.scorer
+    assert scorer is not None and backend.warmed_up and scorer.evaluated_tokens > 0
+    head, tail, _ = scorer._frame(())
+    label_extra = sum(len(tokens) - 1 for tokens in scorer._labels.values())
+    before = scorer.evaluated_tokens
+    await backend.classify("The mail server is rejecting all mail.")  # the first ticket
+    spent = scorer.evaluated_tokens - before
+    assert spent <= scorer.last_ticket_tokens + len(tail) + label_extra  # no prompt, no prior
+    assert spent < len(head)
+    await backend.aclose()
