@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bot.labels import Label
 
-CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,}")
+CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]+")
 CHANNEL_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,79}")
 USER_ID = re.compile(r"[UW][A-Z0-9]+")
 

@@ -3,9 +3,10 @@
 Given the screen (``FieldMeta`` from ``bot.tracker.createmeta``), the values a person picked in
 the form or the configuration gives (by field id or name: ``customfield_10010``, ``Team``,
 ``priority``) and the route's components, ``plan`` says what to send and which required fields
-cannot be satisfied, and why. A value is matched to the allowed values Jira lists (by name or
-id, any case) and sent by id; one that is not allowed is never sent (Jira would refuse the
-whole create with a 400).
+cannot be satisfied, and why. Of several values naming one field, the last one wins (the
+form's over the route's over the global defaults). A value is matched to the allowed values
+Jira lists (by name or id, any case) and sent by id; one that is not allowed is never sent
+(Jira would refuse the whole create with a 400).
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ def plan(
 def _wanted(
     meta: FieldMeta, values: Mapping[str, str], components: Sequence[str]
 ) -> tuple[list[str], str | None]:
-    for ref, value in values.items():
+    for ref, value in reversed(list(values.items())):  # later entries win (the form's, the route's)
         if meta.matches(ref) and str(value).strip():
             return [part.strip() for part in str(value).split(",") if part.strip()], ref
     if meta.field_id == "components" and components:

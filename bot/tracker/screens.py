@@ -145,7 +145,7 @@ def _form_field(item: FieldMeta, values: Mapping[str, str]) -> FormField:
 
 def default_for(item: FieldMeta, values: Mapping[str, str]) -> str | None:
     """The configured value of ``item`` when it is one of its allowed values."""
-    for ref, value in values.items():
+    for ref, value in reversed(list(values.items())):  # the last one wins, as in ``plan``
         if item.matches(ref):
             found = match(item.allowed, str(value).split(",")[0])
             return found.name if found else None

@@ -65,3 +65,8 @@ def test_createmeta_json_becomes_field_meta() -> None:
     meta = field_meta(raw)
     assert meta == FieldMeta("customfield_10010", "Team", True, "option",
                              allowed=(AllowedValue("1", "Platform"),))
+
+
+def test_of_several_values_for_one_field_the_last_wins() -> None:
+    values = {"Team": "Platform", "customfield_10010": "2"}  # a default, then the form's pick
+    assert plan([TEAM], values).values == {"customfield_10010": {"id": "2"}}
