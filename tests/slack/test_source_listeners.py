@@ -322,3 +322,14 @@ async def test_files_shared_in_the_form_are_attached_too(harness: Harness) -> No
     }, user="U1"))
     await harness.settle()
     assert sorted(harness.attachments.issues["KAN-1"]) == [("one.txt", 5), ("shot.png", 7)]
+
+
+async def test_the_emoji_on_the_bots_own_message_does_nothing(harness: Harness) -> None:
+    ours = harness.slack.state.post(harness.slack.channel("C1"), "KAN-1 filed", None)
+    await harness.dispatch(harness.reaction(ours, user="U1"))
+    other = await harness.slack.post_user_message("C1", "Disk full", user="U2", deliver=False)
+    await harness.dispatch(harness.reaction(other, user="U1"))
+    await harness.settle()
+    [ticket] = await harness.tickets.listing()
+    assert ticket.source_ts == other.ts
+    assert harness.ephemerals("U1") == []

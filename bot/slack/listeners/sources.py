@@ -138,6 +138,8 @@ async def handle_reaction(
     emoji = str(event.get("reaction") or "").split("::", 1)[0]  # ticket::skin-tone-2
     if emoji != sources.filing.settings.reaction_emoji:
         return
+    if event.get("item_user") and event.get("item_user") == context.bot_user_id:
+        return  # the emoji on the bot's own message (a ticket message, say): nothing to file
     channel, ts, user = str(item.get("channel")), str(item.get("ts")), str(event.get("user"))
     if not await sources.filing.emoji_files_in(channel):
         return
