@@ -14,7 +14,10 @@ answered normally, 5 s late), ``latency_s = 0.2``, ``drop_after_create()`` (the 
 stored, then the connection is closed without an answer), ``down = True`` (every connection is
 cut). A Jira user moving an issue: ``set_status("KAN-1", "Done")``; filing one:
 ``add_issue("Printer jams", issue_type="Bug", description="…")`` (a string, or an ADF dict).
-``reporter_settable = False`` makes ``reporter`` "not on the screen". ``env()`` gives the
+``reporter_settable = False`` makes ``reporter`` "not on the screen". Other projects and
+create screens: ``add_project("OPS", issue_types=(…), components=(…))``,
+``require_field("OPS", "Incident", "customfield_10010", "Team", allowed=("Platform",))``,
+or ``configure_projects({...})`` / ``--projects FILE`` (``projects.py``). ``env()`` gives the
 ``JIRA_*`` variables for a ``python app.py`` subprocess. After filing (``changes.py``):
 ``transition_as``, ``assign``, ``comment_as`` (``internal=True``: a JSM internal note),
 ``delete_issue``, ``move_issue``; every change is in the issue's changelog
@@ -29,7 +32,7 @@ Search pages like Jira: ``search/jql`` by ``nextPageToken`` (no ``total``), ``se
 ``startAt`` with ``maxResults`` and ``total``; a page is capped by the server (Cloud 100 issues
 with fields, 5000 ids; Server 1000), or by ``search_page_cap = 50`` in a test.
 
-Run alone: ``python -m emulators.jira --port 8089 [--server]``.
+Run alone: ``python -m emulators.jira --port 8089 [--server] [--projects FILE]``.
 """
 
 from __future__ import annotations

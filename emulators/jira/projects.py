@@ -21,7 +21,7 @@ and a value that is not allowed is refused, each in ``errors`` under the field i
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,6 +87,31 @@ class ProjectState(JiraState):
                           list(components))
         self.projects[key] = project
         return project
+
+    def configure_projects(self, spec: Mapping[str, Any]) -> None:
+        """Projects from a plain description (the launcher's ``--projects`` file)::
+
+            {"OPS": {"name": "Operations", "issue_types": ["Task", "Incident"],
+                     "components": ["Backend"],
+                     "fields": {"Incident": [{"id": "customfield_10010", "name": "Team",
+                                              "allowed": ["Platform", "Mobile"]}]}}}
+
+        A field is required unless it says ``"required": false``.
+        """
+        for key, project in spec.items():
+            if key != self.project_key:
+                self.add_project(
+                    key, project.get("name"),
+                    issue_types=project.get("issue_types", ("Task", "Bug")),
+                    components=project.get("components", ()),
+                )
+            for type_name, fields in (project.get("fields") or {}).items():
+                for item in fields:
+                    self.require_field(
+                        key, type_name, item["id"], item.get("name"),
+                        allowed=item.get("allowed", ()), required=item.get("required", True),
+                        multi=item.get("multi", False),
+                    )
 
     @property
     def extra_types(self) -> list[str]:

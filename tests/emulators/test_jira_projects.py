@@ -127,3 +127,21 @@ async def test_a_type_of_another_project_and_an_unscreened_field_are_refused(
         json=create(issuetype={"name": "Task"}, **{TEAM: {"value": "Mobile"}}),
     )
     assert status == 400 and "cannot be set" in body["errors"][TEAM]
+
+
+async def test_projects_can_be_configured_from_a_plain_description() -> None:
+    async with JiraEmulator() as jira:
+        jira.configure_projects(
+            {
+                "SUP": {
+                    "name": "Support",
+                    "issue_types": ["Task", "Question"],
+                    "fields": {"Question": [{"id": TEAM, "name": "Team", "allowed": ["L1"]},
+                                            {"id": "priority", "required": False}]},
+                },
+                "KAN": {"fields": {"Bug": [{"id": "priority"}]}},
+            }
+        )
+        assert jira.projects["SUP"].issue_types == ["Task", "Question"]
+        assert jira.screen(jira.projects["SUP"], "Question")[TEAM].allowed == ("L1",)
+        assert jira.screen(jira.projects["KAN"], "Bug")["priority"].required
