@@ -209,18 +209,17 @@ class SlackChat:
         fresh = utcnow() - ticket.created_at < RESPONSE_URL_LIFETIME
         if ticket.response_url and fresh and await self._respond(ticket.response_url, text):
             return
+        person = ticket.filed_by or ticket.requester_id  # filed from a message: who filed it
         try:
             await _call(
                 lambda: self._client.chat_postEphemeral(
-                    channel=ticket.slack_channel_id, user=ticket.requester_id, text=text
+                    channel=ticket.slack_channel_id, user=person, text=text
                 )
             )
         except ChatError as exc:
             if isinstance(exc, ChatUnavailable):
                 raise
-            await _call(
-                lambda: self._client.chat_postMessage(channel=ticket.requester_id, text=text)
-            )
+            await _call(lambda: self._client.chat_postMessage(channel=person, text=text))
 
     async def _respond(self, response_url: str, text: str) -> bool:
         webhook = AsyncWebhookClient(response_url)

@@ -24,6 +24,7 @@ from bot.db.leases import Leases
 from bot.db.outbox import Outbox
 from bot.db.sources import CONFIRM_IN_SOURCE, COPY_FILES
 from bot.db.tickets import TicketLog
+from bot.errors import TrackerValidationError
 from bot.settings import PipelineSettings, Settings
 from bot.settings_sources import SourceSettings
 from bot.slack import blocks
@@ -333,3 +334,11 @@ async def test_the_emoji_on_the_bots_own_message_does_nothing(harness: Harness) 
     [ticket] = await harness.tickets.listing()
     assert ticket.source_ts == other.ts
     assert harness.ephemerals("U1") == []
+
+
+async def test_the_person_who_reacted_hears_when_jira_refuses(harness: Harness) -> None:
+    harness.tracker.failures.append(TrackerValidationError("Jira refused", field_errors={}))
+    message = await harness.slack.post_user_message("C1", "Disk full", user="U2", deliver=False)
+    await harness.dispatch(harness.reaction(message, user="U1"))
+    [told] = await harness.told("U1", 1)
+    assert told.startswith("Jira rejected") and harness.ephemerals("U2") == []
