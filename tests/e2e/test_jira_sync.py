@@ -16,7 +16,7 @@ from emulators.jira import JiraEmulator
 from emulators.openai import OpenAIEmulator
 from emulators.slack import SlackEmulator, StoredMessage
 from emulators.stack import BotFailed, BotProcess, start_connected
-from tests.e2e.harness import TEST_CONFIG, bot_environment
+from tests.e2e.harness import LIFTED_QUOTAS, TEST_CONFIG, bot_environment
 from tests.e2e.test_modal_and_status import status_reply
 from tests.e2e.test_ticket_flow import file_ticket, posted
 
@@ -30,7 +30,7 @@ SYNC = {
 
 
 def sync_config(workdir: Path, **overrides: object) -> Path:
-    config = yaml.safe_load(TEST_CONFIG)
+    config = yaml.safe_load(TEST_CONFIG + LIFTED_QUOTAS)
     config["sync"] = {**SYNC, **overrides}
     path = workdir / "sync.yml"
     path.write_text(yaml.safe_dump(config), encoding="utf-8")
@@ -239,3 +239,29 @@ async def test_the_poll_costs_what_the_readme_says(
     assert all(r.method == "GET" and r.path == "/search/jql" for r in window), {
         (r.method, r.path) for r in window
     }
+
+
+async def test_many_tickets_changing_at_once_within_slacks_rate_limit(
+    bot: BotProcess, slack: SlackEmulator, jira: JiraEmulator
+) -> None:
+    """Twelve tickets move at once while Slack allows 3 posts at once, then 2 a second, in
+    the channel: each thread gets its one reply, 429s are waited out, nothing doubles."""
+    count = 12
+    for n in range(count):
+        await file_ticket(slack, f"Monitor {n} flickers in room 4")
+    messages = await posted(slack, count=count, timeout=90)
+    await polled(slack, jira)
+    slack.faults.channel_post_rate(2.0, burst=3)
+    for key in jira.created_keys():
+        jira.transition_as(key, "In Progress")
+        jira.transition_as(key, "Done")  # two changes in one poll: one reply
+
+    def told() -> list[int]:
+        return [sum("changed in Jira" in t for t in replies(slack, m)) for m in messages]
+
+    await slack.wait_for(lambda: all(told()), timeout=120)
+    await polled(slack, jira)
+    assert told() == [1] * count
+    assert all("*To Do* → *Done*" in replies(slack, m)[0] for m in messages)
+    limited = [c for c in slack.api_calls("chat.postMessage") if c.status == 429]
+    assert limited, "the test meant Slack to refuse some posts"
