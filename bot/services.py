@@ -200,7 +200,8 @@ async def build_services(settings: Settings) -> Services:
     source_slack = SlackSources(client, chat.person)
     effects = SourceEffects(source_slack, attachments, settings.sources)
     publisher = Publisher(
-        tickets, Outbox(sessions), tracker, chat, settings, effects, notices=SlackNotices(client)
+        tickets, Outbox(sessions), tracker, chat, settings, effects, notices=SlackNotices(client),
+        router=router,
     )
     worker.after_run = publisher.publish  # what filing enqueued (bot.db.sources), at once
     slack = SlackServices(

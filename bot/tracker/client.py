@@ -203,9 +203,11 @@ class Tracker:
         me: dict[str, Any] = await self._conn.call(lambda c: c.myself(), action="myself")
         return me
 
-    async def issue_type_names(self) -> list[str]:
-        """The issue types of the configured project (cached)."""
-        return await self._types.names()
+    async def issue_type_names(self, project: str | None = None) -> list[str]:
+        """The issue types of the configured project, or of ``project`` (cached)."""
+        if project is None or project == self._project:
+            return await self._types.names()
+        return [t.name for t in await self.meta.issue_types(project)]
 
     async def _fetch_issue_types(self) -> list[str]:
         project = await self._conn.call(

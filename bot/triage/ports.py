@@ -64,7 +64,9 @@ class IssueTracker(Protocol):
 
     async def set_issue_type(self, key: str, type_name: str) -> None: ...
 
-    async def issue_type_names(self) -> list[str]: ...
+    async def issue_type_names(self, project: str | None = None) -> list[str]:
+        """The issue types of the configured project, or of ``project``."""
+        ...
 
 
 class Chat(Protocol):

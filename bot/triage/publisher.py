@@ -20,7 +20,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 
 from bot import messages
@@ -29,10 +29,11 @@ from bot.db.outbox import NewTask, Outbox
 from bot.db.sources import CONFIRM_IN_SOURCE, COPY_FILES
 from bot.db.tickets import TicketLog
 from bot.errors import TicketbotError, TransientError
-from bot.labels import parse_label
+from bot.labels import Label, parse_label
 from bot.settings import Settings
 from bot.tickets import BOT_ACTOR, Decision
 from bot.triage.ports import Chat, IssueTracker, Notices
+from bot.triage.routing import Router
 from bot.triage.sources import SourceEffects
 
 log = logging.getLogger(__name__)
@@ -88,7 +89,9 @@ class Publisher:
         settings: Settings,
         sources: SourceEffects | None = None,
         notices: Notices | None = None,
+        router: Router | None = None,
     ) -> None:
+        self._router = router  # a routed ticket's types are its route's (bot.triage.routing)
         self._notices = notices  # direct messages (Jira changes, issue 18)
         self._sources = sources  # tickets filed from a Slack message (bot.db.sources)
         self._tickets = tickets
@@ -219,17 +222,23 @@ class Publisher:
             ticket.id, BOT_ACTOR, "transitioned", {"transition": name, "status": reached}
         )
 
+    async def _types_of(self, ticket: Ticket) -> Mapping[Label, str]:
+        if self._router is None:
+            return self._types
+        return (await self._router.for_channel(ticket.slack_channel_id)).issue_types
+
     async def _relabel(self, ticket: Ticket, payload: dict[str, object]) -> None:
         """The Jira type follows a correction; a comment says so when no type can."""
         label, old = parse_label(str(payload["label"])), str(payload["old"])
         if ticket.jira_key is None or label is None:
             return
-        user, wanted = str(payload["user"]), self._types.get(label, label)
+        types = await self._types_of(ticket)
+        user, wanted = str(payload["user"]), types.get(label, label)
         old_label = parse_label(old)
-        if old_label is not None and self._types.get(old_label, old_label) == wanted:
+        if old_label is not None and types.get(old_label, old_label) == wanted:
             text = messages.JIRA_LABEL_COMMENT.format(user=user, old=old, label=label)
             await self._tracker.add_comment(ticket.jira_key, text)
-        elif wanted in await self._tracker.issue_type_names():
+        elif wanted in await self._tracker.issue_type_names(ticket.jira_project):
             await self._tracker.set_issue_type(ticket.jira_key, wanted)
             await self._tickets.add_event(
                 ticket.id,

@@ -115,7 +115,7 @@ class FakeTracker:
         if self.down:
             raise TrackerUnavailable("Jira is down", status=503)
 
-    async def issue_type_names(self) -> list[str]:
+    async def issue_type_names(self, project: str | None = None) -> list[str]:
         return ["Task", "Bug", "Story", "Incident"]
 
 
