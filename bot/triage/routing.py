@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 from bot.db.models import Ticket
-from bot.errors import ChatError
+from bot.errors import ChatError, ChatUnavailable
 from bot.labels import Label
 from bot.settings import ApprovalSettings, JiraSettings, Settings
 from bot.settings_routing import ChannelRoute, RoutingSettings, channel_ref
@@ -137,7 +137,8 @@ class Router:
         """The route of ``channel_id``; ``default`` when it has none.
 
         Raises ChatUnavailable only when routes are named by channel name, Slack cannot be
-        asked, and the names were never read: guessing would file into the wrong project.
+        reached, and the names were never read: guessing would file into the wrong project.
+        Slack refusing the list for good (a missing scope) is logged; names then match none.
         """
         route = self._by_id.get(channel_id)
         if route is not None or not self._by_name:
@@ -156,11 +157,15 @@ class Router:
                 return self._names
             try:
                 names = await self._directory.channel_ids()
-            except ChatError as exc:
+            except ChatUnavailable as exc:
                 if self._read_at is None:
                     raise
                 log.warning("routing: cannot re-read channel names (%s); using the last ones", exc)
                 return self._names
+            except ChatError as exc:  # refused for good (a missing scope): names match nothing
+                log.error("routing: Slack refused the channel list (%s); routes by name unused "
+                          "(add the channels:read / groups:read scopes, or route by id)", exc)
+                names = {}
             self._report(names)
             self._names, self._read_at = names, self._clock()
         return self._names

@@ -8,7 +8,7 @@ import logging
 import pytest
 from pydantic import ValidationError
 
-from bot.errors import ChatUnavailable
+from bot.errors import ChatError, ChatUnavailable
 from bot.settings import Settings
 from bot.triage.routing import Router
 from tests.triage.fakes import FakeChannels
@@ -145,3 +145,16 @@ async def test_slack_down_before_names_were_read_raises_then_last_names_are_used
 def test_bad_routes_are_refused_with_a_reason(routing: dict[str, object], wanted: str) -> None:
     with pytest.raises(ValidationError, match=wanted):
         settings(**routing)
+
+
+async def test_slack_refusing_the_list_for_good_leaves_name_routes_unused(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class Refusing(FakeChannels):
+        async def channel_ids(self) -> dict[str, str]:
+            raise ChatError("Slack refused the call: missing_scope", code="missing_scope")
+
+    router = Router(settings(channels={"#support": {"project_key": "SUP"}}), Refusing())
+    with caplog.at_level(logging.ERROR):
+        assert (await router.for_channel("C0SUP")).project_key == "KAN"
+    assert "routes by name unused" in caplog.text
