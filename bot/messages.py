@@ -271,3 +271,9 @@ FILES_SKIPPED: Final = "Files from Slack that were not attached:\n{lines}"
 FILE_TOO_BIG: Final = "{size} is over the {limit} limit"
 FILE_TOO_MANY: Final = "more than {limit} files on one ticket"
 FILE_GONE: Final = "deleted in Slack, or ticketbot may not read it"
+
+# Routing and required Jira fields (issue 17): notes at the top of an issue's footer.
+NOTE_NO_SUCH_TYPE: Final = "Filed as {used}: project {project} has no issue type {wanted}."
+NOTE_FIELDS_UNFILLED: Final = (
+    "Filed as {used}, not {wanted}: Jira requires fields ticketbot could not fill ({missing})."
+)

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot import messages
 from bot.errors import TrackerConfigError
 from bot.tracker.createmeta import CreateMeta, FieldMeta, TypeMeta
 from bot.tracker.required import Plan, fillable, match, needs_value, plan
@@ -57,9 +58,8 @@ async def choose(meta: CreateMeta, wanted: Wanted, *, ticket_id: int | None = No
             "ticket %s: project %s has no issue type %r; using the default %r",
             ticket_id, wanted.project, wanted.issue_type, default.name,
         )
-        note = (
-            f"Filed as {default.name}: project {wanted.project} has no issue type "
-            f"{wanted.issue_type}."
+        note = messages.NOTE_NO_SUCH_TYPE.format(
+            used=default.name, project=wanted.project, wanted=wanted.issue_type
         )
         first = default
     found = await _plan(meta, wanted, first)
@@ -73,11 +73,10 @@ async def choose(meta: CreateMeta, wanted: Wanted, *, ticket_id: int | None = No
                 "ticket %s: %s in %s cannot be filed (%s); filing as %s",
                 ticket_id, first.name, wanted.project, missing, default.name,
             )
-            return Choice(
-                default.name, fallback.values,
-                f"Filed as {default.name}, not {first.name}: Jira requires fields ticketbot "
-                f"could not fill ({missing}).",
+            note = messages.NOTE_FIELDS_UNFILLED.format(
+                used=default.name, wanted=first.name, missing=missing
             )
+            return Choice(default.name, fallback.values, note)
     raise TrackerConfigError(
         f"Jira project {wanted.project} requires fields ticketbot cannot fill for "
         f"{first.name} ({missing}): set them in routing.field_defaults in config.yml"
