@@ -277,3 +277,4 @@ NOTE_NO_SUCH_TYPE: Final = "Filed as {used}: project {project} has no issue type
 NOTE_FIELDS_UNFILLED: Final = (
     "Filed as {used}, not {wanted}: Jira requires fields ticketbot could not fill ({missing})."
 )
+FILED_OTHERWISE: Final = "{key}: {note}"

@@ -188,7 +188,9 @@ async def build_services(settings: Settings) -> Services:
     comments = JiraComments(settings.jira)
     chat = SlackChat(client, identity, members_ttl_s=settings.status.members_cache_s)
     router = Router(settings, SlackChannels(client))  # per-channel routing (issue 17)
-    filing = replace(filing, router=router, pins=ProjectPins(sessions))
+    filing = replace(
+        filing, router=router, pins=ProjectPins(sessions), notify=chat.tell_requester
+    )
     visibility = Visibility(
         settings.jira.project_key, settings.approvals.approvers, chat, router=router
     )

@@ -11,13 +11,15 @@ longer than ``search_lag`` (``jira.search_lag_s``, default 180 s) still yields a
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot import messages
 from bot.db.installation import InstallationIdentity
 from bot.db.models import Ticket
 from bot.db.routes import ProjectPins
-from bot.errors import ReconcilePending
+from bot.errors import ReconcilePending, TicketbotError
 from bot.labels import parse_label
 from bot.tracker.models import IssueRef, NewIssue
 from bot.triage.ports import IssueTracker, Person
@@ -34,6 +36,19 @@ class Filing:
     search_lag: timedelta
     router: Router | None = None  # None: every ticket files as the global settings say
     pins: ProjectPins | None = None
+    notify: Callable[[Ticket, str], Awaitable[None]] | None = None  # Chat.tell_requester
+
+    async def create(self, tracker: IssueTracker, ticket: Ticket, new: NewIssue) -> IssueRef:
+        """``tracker.create_issue``; a ticket filed otherwise than asked (the default type, as
+        ``bot.tracker.screens`` decides) tells the requester why, best effort."""
+        ref = await tracker.create_issue(new)
+        if ref.note and self.notify is not None:
+            text = messages.FILED_OTHERWISE.format(key=ref.key, note=ref.note)
+            try:
+                await self.notify(ticket, text)
+            except TicketbotError as exc:
+                log.warning("ticket %s: the note on %s was not told: %s", ticket.id, ref.key, exc)
+        return ref
 
     async def routed_issue(self, ticket: Ticket, requester: Person) -> NewIssue:
         """``new_issue`` in the ticket's route (``bot.triage.routing``), its project pinned."""

@@ -169,7 +169,7 @@ class TicketPipeline:
             ref = await self._filing.earlier_issue(self._tracker, new, started, now)
         if ref is None:
             await self._guard(ticket.id, "jira_create")
-            ref = await self._tracker.create_issue(new)
+            ref = await self._filing.create(self._tracker, ticket, new)
         log.info("ticket %s filed %s", ticket.id, ref.key, extra=fields(ticket, jira_key=ref.key))
         return await self._tickets.mark_filed(
             ticket.id, key=ref.key, url=ref.url, issue_type=ref.issue_type, owner=self.owner

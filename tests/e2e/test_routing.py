@@ -142,5 +142,10 @@ async def test_a_type_that_cannot_be_satisfied_falls_back_with_a_note(
     assert "Filed as Task, not Outage" in str(issue["description"])
     assert "Region is required and has no value" in str(issue["description"])
     assert [c.status for c in jira.calls("POST", "/issue")] == [201]
+    told = await slack.wait_for(
+        lambda: [p for p in slack.response_url_posts if "not Outage" in str(p.body)] or None,
+        timeout=10,
+    )
+    assert f"{key}: Filed as Task, not Outage" in str(told[0].body)  # the requester, privately
     [ticket] = await settled(tmp_path, 1)
     assert ticket.state is TicketState.POSTED and ticket.jira_project == "OPS"

@@ -3,6 +3,7 @@ channel (real ticket log on SQLite; Slack and Jira are the fakes)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -14,6 +15,7 @@ from bot.db.routes import ProjectPins
 from bot.db.tickets import TicketLog
 from bot.settings import Settings
 from bot.tickets import NewRequest, TicketSource
+from bot.tracker.models import IssueRef, NewIssue
 from bot.triage.filing import Filing
 from bot.triage.ports import Person
 from bot.triage.routing import Router, approvals_for
@@ -103,3 +105,24 @@ async def test_visibility_follows_the_ticket_project_and_its_channel_approvers(
     assert (await status.issue("OPS-1", "U7")).key == "OPS-1"  # the channel's approver
     assert not await visibility.may_see("U2", (await ticket_log.get(1)))  # type: ignore[arg-type]
     assert visibility.in_project("OPS-2") and not visibility.in_project("HR-1")
+
+
+async def test_a_ticket_filed_otherwise_than_asked_tells_the_requester_why(
+    ticket_log: TicketLog,
+) -> None:
+    ticket, _ = await ticket_log.record_request(
+        NewRequest("slash:3", TicketSource.SLASH_COMMAND, "C1", "U1", "x")
+    )
+    told: list[str] = []
+
+    async def notify(_: object, text: str) -> None:
+        told.append(text)
+
+    class NotingTracker(CountingTracker):
+        async def create_issue(self, new: NewIssue) -> IssueRef:
+            return replace(await super().create_issue(new), note="Filed as Task, not Outage.")
+
+    filing = Filing(InstallationIdentity("ab12cd34ef"), timedelta(0), notify=notify)
+    new = filing.new_issue(ticket, Person("U1", "Ada"))
+    ref = await filing.create(NotingTracker(), ticket, new)
+    assert told == [f"{ref.key}: Filed as Task, not Outage."]
