@@ -128,6 +128,7 @@ class MessageFiling:
         details: str | None = None,
         label: str | None = None,
         files: tuple[SourceFile, ...] = (),
+        jira_fields: tuple[tuple[str, str], ...] = (),
     ) -> Filed:
         """Record the ticket for ``message`` (QuotaExceeded, StorageError as the intake)."""
         requester = requester_id or message.author_id
@@ -147,6 +148,7 @@ class MessageFiling:
             source_message=SourceMessage(message.channel_id, message.ts, message.permalink),
             files=_unique((*message.files, *files)),
             filed_by=filed_by if filed_by != requester else None,
+            jira_fields=jira_fields,
         )
         receipt: Receipt = await self._intake.receive(request)
         if receipt.created:

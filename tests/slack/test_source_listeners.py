@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
@@ -37,16 +37,18 @@ from bot.slack.tasks import BackgroundTasks
 from bot.tickets import TicketSource
 from bot.triage.corrections import Corrector
 from bot.triage.decisions import Decider
+from bot.triage.forms import FormFields
 from bot.triage.intake import Intake
 from bot.triage.pipeline import TicketPipeline
 from bot.triage.publisher import Publisher
+from bot.triage.routing import Router
 from bot.triage.sources import MessageFiling, SourceEffects
 from bot.triage.status import StatusLookup
 from bot.triage.visibility import Visibility
 from bot.triage.worker import TicketWorker
 from emulators.slack import SlackEmulator, StoredMessage, default_users, payloads
 from emulators.slack import events as slack_events
-from tests.triage.fakes import FakeAttachments, FakeClassifier, FakeTracker, filing
+from tests.triage.fakes import FakeAttachments, FakeChannels, FakeClassifier, FakeTracker, filing
 
 BOT_TOKEN = "xoxb-test"
 SOURCE_KINDS = (CONFIRM_IN_SOURCE, COPY_FILES)
@@ -342,3 +344,30 @@ async def test_the_person_who_reacted_hears_when_jira_refuses(harness: Harness) 
     await harness.dispatch(harness.reaction(message, user="U1"))
     [told] = await harness.told("U1", 1)
     assert told.startswith("Jira rejected") and harness.ephemerals("U2") == []
+
+
+async def test_the_shortcut_form_asks_for_the_required_fields_and_keeps_the_pick(
+    harness: Harness,
+) -> None:
+    from tests.slack.test_routing_listeners import SETTINGS, Catalog
+
+    catalog = Catalog()
+    forms = FormFields(Router(SETTINGS, FakeChannels()), catalog)
+    services = replace(harness.services, forms=forms)
+    client = AsyncWebClient(token=BOT_TOKEN, base_url=harness.slack.api_url)
+    h = replace(harness, app=create_app(client, services), services=services)
+    message = await h.slack.post_user_message("C1", "Deploy is stuck", user="U2", deliver=False)
+    await h.dispatch(h.shortcut(message, user="U1"))
+    [record] = await h.views()
+    field = "jira-field-customfield_10010"
+    block = next(b for b in record.view["blocks"] if b.get("block_id") == field)
+    assert [o["value"] for o in block["element"]["options"]] == ["1", "2"]
+    assert catalog.asked == ["OPS"]
+    await h.dispatch(h.submit({
+        blocks.SUMMARY_BLOCK: {blocks.VALUE_ACTION: "Deploy is stuck"},
+        REQUESTER_BLOCK: {blocks.VALUE_ACTION: "U2"},
+        field: {"value": "2"},
+    }, user="U1"))
+    await h.settle()
+    [ticket] = await h.tickets.listing()
+    assert ticket.jira_fields == {"customfield_10010": "2"}

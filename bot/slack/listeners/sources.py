@@ -16,6 +16,7 @@ from bot import messages
 from bot.errors import QuotaExceeded, StorageError
 from bot.slack import blocks
 from bot.slack.context import services_of
+from bot.slack.field_blocks import field_blocks, field_values
 from bot.slack.source_blocks import (
     SHORTCUT_CALLBACK,
     SOURCE_MODAL_CALLBACK,
@@ -50,7 +51,12 @@ async def handle_file_shortcut(
     await ack()
     sources, user = _sources(context), body["user"]["id"]
     channel, raw = body["channel"]["id"], body.get("message") or {}
-    message = await _shortcut_message(sources, raw, channel)
+    forms = services_of(context).forms
+    # Both wait on other services; together they must stay inside the trigger's 3 s.
+    message, required = await asyncio.gather(
+        _shortcut_message(sources, raw, channel),
+        forms.for_channel(channel) if forms is not None else asyncio.sleep(0, result=[]),
+    )
     problem = refusal(message)
     if problem:
         await respond(text=problem, response_type="ephemeral")
@@ -60,7 +66,9 @@ async def handle_file_shortcut(
         await respond(text=already_filed(existing), response_type="ephemeral")
         return
     try:
-        await client.views_open(trigger_id=body["trigger_id"], view=source_modal(message))
+        view = source_modal(message)
+        view["blocks"] += field_blocks(required)
+        await client.views_open(trigger_id=body["trigger_id"], view=view)
     except (SlackApiError, ClientError, TimeoutError) as exc:
         reason = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
         log.warning("views.open failed for the shortcut of %s: %s", user, reason)
@@ -109,6 +117,7 @@ async def handle_source_form(
             details=values[blocks.DETAILS_BLOCK].strip(),
             label=values[blocks.TYPE_BLOCK] or None,
             files=files,
+            jira_fields=field_values(view),
         )
     except QuotaExceeded as refused:
         text = messages.over_quota(refused)
