@@ -16,9 +16,9 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from bot.db.models import ThreadComment, utcnow
+from bot.db.models import ThreadComment, Ticket, utcnow
 from bot.db.store import Store
-from bot.tickets import SourceFile
+from bot.tickets import SourceFile, TicketState
 
 PENDING, DELETING, DONE, DELETED, FAILED = "pending", "deleting", "done", "deleted", "failed"
 OWED = (PENDING, DELETING)
@@ -113,6 +113,16 @@ class ThreadComments(Store):
         async with self._write(f"{what} a thread reply") as session:
             row = (await session.execute(statement)).first()
         return None if row is None else int(row[0])
+
+    async def posting(self) -> bool:
+        """Whether some ticket message is being posted right now (its ts not recorded yet)."""
+        statement = (
+            select(Ticket.id)
+            .where(Ticket.state == TicketState.FILED, Ticket.slack_post_started_at.is_not(None))
+            .limit(1)
+        )
+        async with self._read("look for ticket messages being posted") as session:
+            return (await session.execute(statement)).first() is not None
 
     async def get(self, row_id: int) -> ThreadComment | None:
         async with self._read("read a thread reply") as session:

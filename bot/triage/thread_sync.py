@@ -39,6 +39,10 @@ from bot.triage.slack_text import mentioned_users, to_plain
 
 log = logging.getLogger(__name__)
 MAX_MENTION_LOOKUPS = 20
+#: A reply can arrive before the ticket message's ts is recorded (Slack shows the message as
+#: soon as it is posted): while some ticket is being posted, look again this long.
+POSTING_WAIT_S = 5.0
+POSTING_POLL_S = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +82,7 @@ class ThreadSync:
         or already recorded)."""
         if reply.ts == reply.thread_ts or not (reply.text.strip() or reply.files):
             return None
-        ticket = await self._tickets.get_by_message(reply.channel_id, reply.thread_ts)
+        ticket = await self._ticket_of(reply)
         if ticket is None:
             log.debug("reply %s in %s: not a ticket's thread", reply.ts, reply.channel_id)
             return None
@@ -88,6 +92,17 @@ class ThreadSync:
         if row_id is not None:
             log.info("ticket %s: thread reply %s recorded", ticket.id, reply.ts)
         return row_id
+
+    async def _ticket_of(self, reply: ThreadReply) -> Ticket | None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + POSTING_WAIT_S
+        while True:
+            ticket = await self._tickets.get_by_message(reply.channel_id, reply.thread_ts)
+            if ticket is not None or loop.time() >= deadline:
+                return ticket
+            if not await self._replies.posting():  # posted meanwhile, or nothing in flight
+                return await self._tickets.get_by_message(reply.channel_id, reply.thread_ts)
+            await asyncio.sleep(POSTING_POLL_S)
 
     async def edited(
         self, channel_id: str, ts: str, text: str, files: Sequence[SourceFile] = ()

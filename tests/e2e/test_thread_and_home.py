@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db.engine import create_engine, session_factory
 from bot.db.thread_comments import ThreadComments
@@ -135,3 +139,42 @@ async def test_jira_down_while_copying_a_reply_then_one_comment(
     assert f"ref slack.C1.{reply.ts}" in body
     [row] = await thread_rows(tmp_path)
     assert row.state == "done" and row.attempts >= 1
+
+
+async def test_two_replicas_copy_each_reply_once(
+    bot_env: dict[str, str],
+    slack: SlackEmulator,
+    jira: JiraEmulator,
+    tmp_path: Path,
+    shared_postgres: tuple[str, AsyncEngine],
+) -> None:
+    url, engine = shared_postgres
+    env = {**bot_env, "DATABASE_URL": url}
+    replicas = []
+    for n in range(2):
+        (tmp_path / f"r{n}").mkdir()
+        replicas.append(await BotProcess(env, tmp_path / f"r{n}").start())
+    try:
+        await slack.wait_for(lambda: slack.open_connections >= 2, timeout=30)
+        parent = await ticket_message(slack)
+        jira.slow(0.5, method="POST", path="/comment")  # copies overlap the other's loop
+        # The replies come at once, some before the bot has recorded its post's ts.
+        replies = [
+            await slack.post_user_message("C1", f"reply {n}", user="U3", thread_ts=parent.ts)
+            for n in range(6)
+        ]
+        for reply in replies:  # every event delivered again
+            await slack.redeliver(envelope_of(slack, reply))
+        await slack.wait_for(lambda: len(comments(jira)) >= 6, timeout=60)
+        store = ThreadComments(session_factory(engine))
+        for _ in range(200):  # the row is marked done just after Jira answers
+            rows = await store.of_ticket(1)
+            if all(r.state == "done" for r in rows):
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        codes = [await replica.stop() for replica in replicas]
+    assert codes == [0, 0]
+    markers = sorted(m for body in comments(jira) for m in re.findall(r"C1\.\d+\.\d+", body))
+    assert markers == sorted(f"C1.{r.ts}" for r in replies)  # each reply exactly once
+    assert [r.state for r in rows] == ["done"] * 6

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -9,11 +11,11 @@ from bot import messages
 from bot.db.engine import session_factory
 from bot.db.leases import Leases
 from bot.db.thread_comments import DELETED, DONE, FAILED, PENDING, ThreadComments
-from bot.db.tickets import TicketLog
+from bot.db.tickets import ClassifiedAs, TicketLog
 from bot.errors import TrackerUnavailable, TrackerValidationError
 from bot.settings import PipelineSettings
 from bot.settings_sources import SourceSettings
-from bot.tickets import SourceFile
+from bot.tickets import NewRequest, SourceFile, TicketSource
 from bot.triage.ports import Person
 from bot.triage.reply_files import ReplyFiles
 from bot.triage.thread_sync import ThreadReply, ThreadSync
@@ -258,3 +260,30 @@ async def test_a_huge_reply_is_cut_to_jiras_limit_with_a_note(
     [body] = jira.bodies("KAN-1")
     assert len(body) <= 32_767
     assert "trimmed" in body and "the reply had 50,000 characters" in body
+
+
+async def test_a_reply_before_the_ticket_message_is_recorded_waits_for_it(
+    sync: ThreadSync, ticket_log: TicketLog, leases: Leases, jira: FakeComments
+) -> None:
+    ticket, _ = await ticket_log.record_request(
+        NewRequest("k", TicketSource.SLASH_COMMAND, "C1", "U1", "Need a new badge")
+    )
+    assert await leases.claim(ticket.id, "worker")
+    await ticket_log.mark_classified(ticket.id, ClassifiedAs("Task", 0.9, "fake"), owner="worker")
+    await ticket_log.mark_filed(
+        ticket.id, key="KAN-1", url="https://j/browse/KAN-1", issue_type="Task", owner="worker"
+    )
+    await ticket_log.mark_started(ticket.id, "slack_post", owner="worker")  # being posted
+
+    async def posted_a_moment_later() -> None:
+        await asyncio.sleep(0.3)
+        await ticket_log.mark_posted(
+            ticket.id, channel_id="C1", ts="1.1", in_channel=True, owner="worker"
+        )
+
+    later = asyncio.create_task(posted_a_moment_later())
+    row_id = await sync.reply(reply())  # Slack already shows the message: someone replied
+    await later
+    assert row_id is not None
+    await sync.push(row_id)
+    assert len(jira.bodies("KAN-1")) == 1
