@@ -9,7 +9,7 @@ Jira shows it (``jsdPublic: false``, ``visibility``).
 
 The test API (a person in Jira): ``transition_as``/``set_status``, ``assign``,
 ``comment_as``, ``delete_issue``, ``move_issue``; ``request_counts()`` counts requests per
-method and path (issue keys folded into ``{key}``), also at ``GET /_emulator/requests``.
+method and path (issue keys folded into ``{key}``); over HTTP: ``control.py``.
 """
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 from typing import Any
-
-from aiohttp import web
 
 from .base import JiraState
 from .call import Call
@@ -142,9 +140,6 @@ class ChangeResources(JiraState):
     def request_counts(self) -> Counter[str]:
         """Requests per ``METHOD /path`` (issue keys and ids as ``{key}``), faults included."""
         return Counter(f"{r.method} {_KEY_IN_PATH.sub('/{key}', r.path)}" for r in self.requests)
-
-    async def _request_counts(self, request: web.Request) -> web.StreamResponse:
-        return web.json_response(dict(self.request_counts()))
 
     # ---- comments and rendering ------------------------------------------------------------
 

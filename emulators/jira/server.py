@@ -17,6 +17,7 @@ from . import validation
 from .attachments import AttachmentResources
 from .call import Call, Handler
 from .comment_edits import CommentResources
+from .control import add_control_routes
 from .meta import MetaResources
 from .model import Fault, JiraHTTPError, RecordedRequest
 from .search import SearchResources
@@ -33,7 +34,7 @@ class JiraEmulator(
     async def start(self) -> JiraEmulator:
         app = web.Application(client_max_size=64 * 1024 * 1024)  # attachments
         app.router.add_route("*", "/rest/api/{version:[23]}/{tail:.*}", self._dispatch)
-        app.router.add_get("/_emulator/requests", self._request_counts)
+        add_control_routes(app, self)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)

@@ -124,3 +124,22 @@ async def test_request_counter(jira: JiraEmulator, http: aiohttp.ClientSession) 
     assert counts["GET /issue/{key}"] == 2 and counts["GET /search/jql"] == 1
     async with http.get("/_emulator/requests") as response:
         assert (await response.json())["GET /search/jql"] == 1
+
+
+async def test_control_routes(jira: JiraEmulator, http: aiohttp.ClientSession) -> None:
+    key = jira.add_issue("x")
+
+    async def control(name: str, **body: Any) -> tuple[int, dict[str, Any]]:
+        async with http.post(f"/_emulator/{name}", json=body) as response:
+            return response.status, await response.json()
+
+    assert (await control("transition", key=key, status="Done"))[0] == 200
+    assert jira.issues[key]["status"] == "Done"
+    status, answer = await control("comment", key=key, body="hi", internal=True)
+    assert status == 200 and jira.issues[key]["comments"][-1]["internal"] is True
+    assert answer["id"] == jira.issues[key]["comments"][-1]["id"]
+    assert (await control("assign", key="KAN-99", account_id=None))[0] == 404
+    status, answer = await control("move", key=key, project="OPS")
+    assert status == 200 and answer["key"].startswith("OPS-")
+    assert (await control("delete", key=answer["key"]))[0] == 200
+    assert jira.issues == {}
