@@ -8,6 +8,7 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+DIGEST_AT = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
 WORKING_HOURS = re.compile(r"([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)")
 
 
@@ -28,6 +29,16 @@ class SyncSettings(_Section):
     reminder_after_s: float | None = Field(default=86_400.0, gt=0)
     reminder_check_s: float = Field(default=300.0, gt=0)
     working_hours: str | None = None  # "09:00-17:00", UTC, Monday to Friday
+    digest_at: str | None = None  # "09:00" UTC: a daily direct message to each approver
+
+    @field_validator("digest_at")
+    @classmethod
+    def _digest(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not DIGEST_AT.fullmatch(value.strip()):
+            raise ValueError("write the digest time as HH:MM (UTC), e.g. 09:00")
+        return value.strip()
 
     @field_validator("working_hours")
     @classmethod

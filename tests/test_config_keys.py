@@ -33,6 +33,7 @@ ALTERNATIVES: dict[str, Any] = {
     "database.url": "sqlite+aiosqlite:///other.db",
     "routing.channels": {"#support": {"project_key": "OPS"}},
     "sync.working_hours": "09:00-17:00",
+    "sync.digest_at": "09:00",
     "routing.field_defaults": {"priority": "Medium"},
 }
 

@@ -152,6 +152,17 @@ class SyncStore(Store):
         async with self._read(f"read the tickets filed in {project}") as session:
             return list((await session.execute(statement)).scalars())
 
+    async def waiting(self, limit: int = 50) -> list[Ticket]:
+        """Tickets waiting for a decision, oldest first."""
+        statement = (
+            select(Ticket)
+            .where(Ticket.state == TicketState.POSTED)
+            .order_by(Ticket.id)
+            .limit(limit)
+        )
+        async with self._read("read the tickets waiting for a decision") as session:
+            return list((await session.execute(statement)).scalars())
+
     async def tickets(self, ids: Sequence[int]) -> dict[int, Ticket]:
         if not ids:
             return {}

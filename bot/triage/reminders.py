@@ -6,6 +6,11 @@ enqueued by whichever replica looks first and run by the publisher, which claims
 once. The wait is measured from the ``posted`` event of the ticket log; with
 ``sync.working_hours`` (``HH:MM-HH:MM``, UTC, Monday to Friday) reminders go out only then,
 so one due on a Saturday is sent on Monday morning.
+
+The optional daily digest (``sync.digest_at``, ``HH:MM`` UTC; weekdays only with working
+hours) sends each approver one direct message listing the tickets waiting for a decision. It
+is an outbox task keyed ``digest:<date>:<approver>``, so it goes once a day however many
+replicas look; it rides on the oldest waiting ticket's task queue.
 """
 
 from __future__ import annotations
@@ -17,15 +22,20 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, time, timedelta
 
 from bot import messages
+from bot.db.models import Ticket
 from bot.db.outbox import NewTask, Outbox
 from bot.db.sync import SyncStore
 from bot.errors import TicketbotError
 from bot.settings_sync import WORKING_HOURS, SyncSettings
+from bot.tracker.summary import make_summary
+from bot.triage.sync_plan import escape
 
 log = logging.getLogger(__name__)
 
 REMINDER_KEY = "ticket:{id}:reminder"
 THREAD_REPLY = "thread_reply"
+DIRECT_MESSAGE = "direct_message"
+DIGEST_LINES = 20
 
 
 def in_working_hours(hours: str | None, now: datetime) -> bool:
@@ -76,8 +86,35 @@ class Reminders:
             await self._publish(ticket.id)
         return [t.id for t in due]
 
+    async def digest_due(self) -> bool:
+        """Send today's digest if its time has come (once a day); whether one went out now."""
+        at = self._settings.digest_at
+        if at is None or not self._approvers:
+            return False
+        now = await self._store.clock.now()
+        hour, minute = (int(part) for part in at.split(":"))
+        weekend = self._settings.working_hours is not None and now.weekday() >= 5
+        if weekend or now.time() < time(hour, minute):
+            return False
+        waiting = await self._store.waiting(limit=DIGEST_LINES + 1)
+        if not waiting:
+            return False
+        text = digest_text(waiting)
+        day = now.date().isoformat()
+        first = waiting[0].id
+        await self._outbox.add(
+            [
+                NewTask(first, f"digest:{day}:{user}", DIRECT_MESSAGE, {"user": user, "text": text})
+                for user in self._approvers
+            ]
+        )
+        await self._publish(first)
+        return True
+
     def start(self) -> None:
-        if self._settings.reminder_after_s is not None and self._approvers:
+        if self._approvers and (
+            self._settings.reminder_after_s is not None or self._settings.digest_at is not None
+        ):
             self._loop = asyncio.create_task(self._forever(), name="reminders")
 
     async def stop(self) -> None:
@@ -90,8 +127,26 @@ class Reminders:
         while True:
             try:
                 await self.remind_due()
+                await self.digest_due()
             except TicketbotError as exc:
                 log.warning("reminders: could not look for waiting tickets: %s", exc)
             except Exception:
                 log.exception("reminders: could not look for waiting tickets")
             await asyncio.sleep(self._settings.reminder_check_s)
+
+
+def digest_text(waiting: Sequence[Ticket]) -> str:
+    shown = waiting[:DIGEST_LINES]
+    lines = [
+        messages.DIGEST_LINE.format(
+            url=t.jira_url or "",
+            key=t.jira_key or f"#{t.id}",
+            summary=escape(make_summary(t.summary_override or t.text, limit=80)),
+        )
+        for t in shown
+    ]
+    count = str(len(waiting))
+    if len(waiting) > len(shown):  # only one more was read: "20+", "… and more"
+        lines.append(messages.DIGEST_MORE)
+        count = f"{len(shown)}+"
+    return messages.DIGEST.format(count=count, lines="\n".join(lines))

@@ -9,11 +9,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db.engine import session_factory
 from bot.db.leases import Leases
+from bot.db.models import Ticket
 from bot.db.outbox import Outbox
 from bot.db.sync import SyncStore
 from bot.db.tickets import TicketLog
+from bot.settings import Settings
 from bot.settings_sync import SyncSettings
-from bot.triage.reminders import Reminders, in_working_hours
+from bot.triage.publisher import Publisher
+from bot.triage.reminders import Reminders, digest_text, in_working_hours
+from tests.triage.fakes import FakeChat, FakeNotices, FakeTracker
 from tests.triage.test_publisher import posted_ticket
 
 
@@ -72,3 +76,33 @@ async def due(reminders: Reminders) -> list[int]:
             return sent
         await asyncio.sleep(0.01)
     return []
+
+
+async def test_a_daily_digest_once_a_day(
+    engine: AsyncEngine, ticket_log: TicketLog, leases: Leases, outbox: Outbox
+) -> None:
+    first = await posted_ticket(ticket_log, leases, key="a")
+    await posted_ticket(ticket_log, leases, key="b")
+    notices = FakeNotices()
+    publisher = Publisher(
+        ticket_log, outbox, FakeTracker(), FakeChat(), Settings(), notices=notices
+    )
+    store = SyncStore(session_factory(engine), ticket_log.clock)
+    settings = SyncSettings(reminder_after_s=None, digest_at="00:00")
+    reminders = Reminders(store, outbox, publisher.publish, ["U2", "U3"], settings)
+    assert await reminders.digest_due()
+    assert await reminders.digest_due()  # due again, but today's is already sent
+    assert [user for user, _ in notices.sent] == ["U2", "U3"]
+    text = notices.sent[0][1]
+    assert text.startswith("*Waiting for a decision (2):*")
+    assert "<https://j/browse/KAN-1|KAN-1> Need a new badge" in text
+    assert len(await outbox.tasks(first)) == 2
+
+
+def test_a_long_digest_is_cut() -> None:
+    tickets = [
+        Ticket(id=n, text=f"<b>{n}</b>", jira_key=f"KAN-{n}", jira_url=f"u/{n}") for n in range(21)
+    ]
+    text = digest_text(tickets)
+    assert text.startswith("*Waiting for a decision (20+):*") and text.endswith("… and more")
+    assert "&lt;b&gt;0&lt;/b&gt;" in text
