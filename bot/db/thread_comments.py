@@ -114,13 +114,17 @@ class ThreadComments(Store):
             row = (await session.execute(statement)).first()
         return None if row is None else int(row[0])
 
-    async def posting(self) -> bool:
-        """Whether some ticket message is being posted right now (its ts not recorded yet)."""
+    async def posting(self, channel_id: str) -> bool:
+        """Whether a ticket message is being posted in ``channel_id`` right now (its ts not
+        recorded yet); in a DM (``D…``, where a ticket may go when the bot cannot post in its
+        channel), whether any is."""
         statement = (
             select(Ticket.id)
             .where(Ticket.state == TicketState.FILED, Ticket.slack_post_started_at.is_not(None))
             .limit(1)
         )
+        if not channel_id.startswith("D"):
+            statement = statement.where(Ticket.slack_channel_id == channel_id)
         async with self._read("look for ticket messages being posted") as session:
             return (await session.execute(statement)).first() is not None
 

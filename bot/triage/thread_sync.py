@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -40,7 +41,8 @@ from bot.triage.slack_text import mentioned_users, to_plain
 log = logging.getLogger(__name__)
 MAX_MENTION_LOOKUPS = 20
 #: A reply can arrive before the ticket message's ts is recorded (Slack shows the message as
-#: soon as it is posted): while some ticket is being posted, look again this long.
+#: soon as it is posted): in a thread started less than POSTING_WAIT_S ago, while a ticket
+#: message is being posted in that channel, look again until then.
 POSTING_WAIT_S = 5.0
 POSTING_POLL_S = 0.1
 
@@ -95,12 +97,12 @@ class ThreadSync:
 
     async def _ticket_of(self, reply: ThreadReply) -> Ticket | None:
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + POSTING_WAIT_S
+        deadline = loop.time() + POSTING_WAIT_S - _age_s(reply.thread_ts)
         while True:
             ticket = await self._tickets.get_by_message(reply.channel_id, reply.thread_ts)
             if ticket is not None or loop.time() >= deadline:
                 return ticket
-            if not await self._replies.posting():  # posted meanwhile, or nothing in flight
+            if not await self._replies.posting(reply.channel_id):  # posted meanwhile, or none
                 return await self._tickets.get_by_message(reply.channel_id, reply.thread_ts)
             await asyncio.sleep(POSTING_POLL_S)
 
@@ -245,3 +247,11 @@ class ThreadSync:
             )
         except ChatError as exc:
             log.info("ticket %s: could not tell %s: %s", ticket.id, row.author_id, exc)
+
+
+def _age_s(ts: str) -> float:
+    """How long ago Slack stamped ``ts`` (seconds since the epoch); large when unreadable."""
+    try:
+        return max(time.time() - float(ts), 0.0)
+    except ValueError:
+        return POSTING_WAIT_S

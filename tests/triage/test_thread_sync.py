@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -274,16 +275,36 @@ async def test_a_reply_before_the_ticket_message_is_recorded_waits_for_it(
         ticket.id, key="KAN-1", url="https://j/browse/KAN-1", issue_type="Task", owner="worker"
     )
     await ticket_log.mark_started(ticket.id, "slack_post", owner="worker")  # being posted
+    now = f"{time.time():.6f}"
 
     async def posted_a_moment_later() -> None:
         await asyncio.sleep(0.3)
         await ticket_log.mark_posted(
-            ticket.id, channel_id="C1", ts="1.1", in_channel=True, owner="worker"
+            ticket.id, channel_id="C1", ts=now, in_channel=True, owner="worker"
         )
 
     later = asyncio.create_task(posted_a_moment_later())
-    row_id = await sync.reply(reply())  # Slack already shows the message: someone replied
+    row_id = await sync.reply(reply(thread_ts=now))  # Slack shows the post: someone replied
     await later
     assert row_id is not None
     await sync.push(row_id)
     assert len(jira.bodies("KAN-1")) == 1
+
+
+async def test_a_reply_in_an_old_thread_is_not_waited_for(
+    sync: ThreadSync,
+    ticket_log: TicketLog,
+    leases: Leases,
+    replies: ThreadComments,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await posted_ticket(ticket_log, leases)
+    asked: list[str] = []
+
+    async def posting(channel_id: str) -> bool:
+        asked.append(channel_id)
+        return True  # a ticket message is always being posted: only the thread's age helps
+
+    monkeypatch.setattr(replies, "posting", posting)
+    assert await sync.reply(reply(thread_ts="1700000000.000100")) is None  # not a ticket's
+    assert asked == []  # a thread that old was not started by a post still in flight
