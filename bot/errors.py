@@ -12,7 +12,8 @@ these at the boundary where they happen, so the rest of the code only handles ou
     │   └── DatabaseBehind          the schema is older than this code expects
     ├── ClassificationError         a classifier backend failed
     │   ├── BackendUnavailable      transient: timeout, refused, 429, 5xx   (TransientError)
-    │   └── BackendRejected         terminal: bad request, bad key, unknown model, unusable answer
+    │   ├── BackendRejected         terminal: bad request, bad key, unknown model, unusable answer
+    │   └── EncoderUnavailable      the sentence encoder cannot be used (the memory uses TF-IDF)
     ├── ReconcilePending            a create may have worked; search must catch up (TransientError)
     ├── TrackerError                Jira said no or could not be reached
     │   ├── TrackerConfigError      401 / 403 / unknown project: an operator must fix a setting
@@ -118,6 +119,10 @@ class BackendUnavailable(ClassificationError, TransientError):
 
 class BackendRejected(ClassificationError):
     """Terminal backend failure that retrying will not fix."""
+
+
+class EncoderUnavailable(ClassificationError):
+    """The sentence encoder is turned off, missing or broken (``bot.learn.encoder``)."""
 
 
 class ReconcilePending(TransientError):

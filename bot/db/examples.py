@@ -33,6 +33,8 @@ class NewExample:
     source_key: str
     ticket_id: int | None = None
     model_probabilities: Mapping[str, float] | None = None
+    embedding: bytes | None = None  # the sentence encoder's vector (bot.learn.encoder)
+    encoder: str | None = None  # the id of the encoder that made it
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +44,8 @@ class StoredExample:
     label: Label
     source_key: str
     model_probabilities: Mapping[str, float] | None
+    embedding: bytes | None = None
+    encoder: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +98,21 @@ class ExampleStore(Store):
             rows = (await session.execute(statement)).scalars().all()
         return [_stored(row) for row in rows if parse_label(row.label) is not None]
 
+    async def save_embeddings(self, vectors: Mapping[int, bytes], encoder: str) -> int:
+        """Store encoder vectors for examples by id (those encoded after they were stored);
+        an example deleted meanwhile (relabelled) is skipped. Returns how many were stored."""
+        if not vectors:
+            return 0
+        async with self._write("store example embeddings") as session:
+            rows = (
+                await session.execute(
+                    select(TrainingExample).where(TrainingExample.id.in_(list(vectors)))
+                )
+            ).scalars().all()
+            for row in rows:
+                row.embedding, row.encoder = vectors[row.id], encoder
+        return len(rows)
+
     async def last_id(self) -> int:
         """The highest example id (a cheap check before catching up)."""
         async with self._read("read the newest example id") as session:
@@ -131,6 +150,8 @@ def _row(example: NewExample) -> TrainingExample:
         source_key=example.source_key,
         ticket_id=example.ticket_id,
         model_probabilities=dict(example.model_probabilities or {}) or None,
+        embedding=example.embedding,
+        encoder=example.encoder if example.embedding is not None else None,
     )
 
 
@@ -145,11 +166,15 @@ async def _relabel(session: AsyncSession, example: NewExample) -> None:
         return
     await session.delete(old)
     await session.flush()
-    session.add(_row(example))
+    row = _row(example)
+    if row.embedding is None and old.text == example.text:  # same text: same vector
+        row.embedding, row.encoder = old.embedding, old.encoder
+    session.add(row)
     log.info("example %s relabelled %s -> %s", example.source_key, old.label, example.label)
 
 
 def _stored(row: TrainingExample) -> StoredExample:
     label = parse_label(row.label)
     assert label is not None
-    return StoredExample(row.id, row.text, label, row.source_key, row.model_probabilities)
+    return StoredExample(row.id, row.text, label, row.source_key, row.model_probabilities,
+                         row.embedding, row.encoder)

@@ -46,8 +46,10 @@ from bot.learn.combine import (
     fit_weights,
 )
 from bot.learn.duplicates import DuplicateFinder
+from bot.learn.embeddings import StoredVectors
 from bot.learn.memory import Memory
 from bot.learn.rebuild import Rebuild, Sleep
+from bot.learn.views import EncoderView
 from bot.learn.warmups import WarmUps
 
 log = logging.getLogger(__name__)
@@ -68,13 +70,16 @@ UNINFORMED: Probabilities = dict.fromkeys(LABELS, 1.0 / len(LABELS))
 class MemoryClassifier:
     """See the module docstring. ``store=None`` gives a memory fed only through ``remember``;
     ``sleep`` waits between rebuild tries (tests pass their own); ``background_refit`` (the
-    bot) refits the memory on its own thread, so no ticket waits for a refit."""
+    bot) refits on its own thread; ``encoder``: a second view (``bot.learn.embeddings``)."""
 
     def __init__(self, chain: ClassifierChain, store: ExampleStore | None = None,
                  *, few_shot: int = FEW_SHOT, sleep: Sleep = asyncio.sleep,
-                 background_refit: bool = False, memory: Memory | None = None) -> None:
+                 background_refit: bool = False, memory: Memory | None = None,
+                 encoder: EncoderView | None = None) -> None:
         self.chain = chain
-        self.memory = memory if memory is not None else Memory(background=background_refit)
+        self.memory = memory if memory is not None else Memory(
+            background=background_refit, views=[encoder] if encoder else [])
+        self._vectors = StoredVectors(encoder) if encoder is not None else None
         self.weights = Weights()
         self.duplicates = DuplicateFinder(store, self.memory) if store else None
         self._store = store
@@ -165,6 +170,8 @@ class MemoryClassifier:
             if fresh:
                 self._watermark = fresh[-1].id
                 await asyncio.to_thread(self._take, fresh)
+                if self._vectors is not None:
+                    await self._vectors.save(self._store)
 
     def _take(self, fresh: Sequence[StoredExample]) -> None:
         if not self._loaded:  # load() pairs these with 5-fold held-out memory probabilities
@@ -175,7 +182,8 @@ class MemoryClassifier:
         for e in new:
             self._keys[e.source_key] = len(self._keys)
             self._note_pair(e.text, e.label, e.model_probabilities if self._loaded else None)
-        self.memory.add([(e.text, e.label) for e in new])
+        dense = self._vectors.rows(new) if self._vectors is not None and new else None
+        self.memory.add([(e.text, e.label) for e in new], dense=dense)
         self._reweigh()
 
     def remember(self, examples: Sequence[Example]) -> None:

@@ -19,9 +19,10 @@ Costs, for N examples (sub-quadratic):
 Views: the plug for a second representation. ``Snapshot.tfidf`` is the TF-IDF view (sparse
 rows; near-duplicates and duplicate hints use it alone); ``Snapshot.dense`` maps a view's name to
 (its weight, an N × d float32 array of unit rows), e.g. sentence-encoder embeddings stored with
-each example. The head's input is every view side by side, each scaled by its weight
-(``design``), and a query is turned into the same row by ``Memory`` (``bot.learn.memory``:
-``DenseView.encode``). A new view adds an entry to ``dense``; nothing here changes.
+each example. Each view gets its own head beside the TF-IDF head, and the probabilities are
+their weighted average (``bot.learn.views``: measured better than one head over the views side
+by side); a query's view rows come from ``Memory`` (``DenseView.encode``). A new view adds an
+entry to ``dense``; nothing here changes.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ import scipy.sparse as sp
 from bot.labels import Label
 from bot.learn.head import LinearHead
 from bot.learn.vectors import Matrix
+from bot.learn.views import ViewHeads, average_many, fit_view_heads
 
 log = logging.getLogger(__name__)
 
@@ -82,20 +84,18 @@ class Fitted:
     threshold: float = MAX_THRESHOLD
     confident_at: float | None = None
     held_out: Mapping[int, dict[Label, float]] = field(default_factory=dict)
-    views: Mapping[str, float] = field(default_factory=dict)  # dense views and their weights
+    view_heads: ViewHeads | None = None  # the dense views' heads (None: TF-IDF alone)
 
-    def probabilities(self, row: Matrix) -> dict[Label, float] | None:
+    @property
+    def views(self) -> Sequence[str]:
+        """The dense views this model uses (a query needs their rows)."""
+        return [] if self.view_heads is None else list(self.view_heads.heads)
+
+    def probabilities(self, row: Matrix, dense: Mapping[str, Floats] | None = None
+                      ) -> dict[Label, float] | None:
         if self.head is None:
             return None
-        return self.head.probabilities(row)
-
-
-def design(tfidf: Matrix, dense: Mapping[str, tuple[float, Floats]]) -> Matrix:
-    """The head's input: every view side by side, each scaled by its weight."""
-    if not dense:
-        return tfidf
-    blocks = [tfidf] + [sp.csr_matrix(weight * rows) for weight, rows in dense.values()]
-    return sp.hstack(blocks, format="csr")
+        return average_many(self.head.probabilities_many(row), self.view_heads, dense or {})[0]
 
 
 def epochs(n: int) -> int:
@@ -110,19 +110,18 @@ def folds(n: int) -> int:
 def build(snapshot: Snapshot) -> Fitted:
     """Fit the head and calibrate the threshold and the confidence level (see the docstring)."""
     labels = np.array(snapshot.labels)
-    empty = Fitted(snapshot.scale, len(snapshot), snapshot.stamp, None,
-                   views={name: weight for name, (weight, _) in snapshot.dense.items()})
+    empty = Fitted(snapshot.scale, len(snapshot), snapshot.stamp, None)
     if len(set(snapshot.labels)) < MIN_TO_FIT:
         return empty
-    rows = design(snapshot.tfidf, snapshot.dense)
+    rows = snapshot.tfidf
     head = LinearHead.fit(rows, labels, epochs(len(labels)))
     threshold = calibrate_threshold(snapshot.tfidf, snapshot.labels)
-    held_out = held_out_probabilities(rows, labels)
+    held_out = held_out_probabilities(rows, labels, snapshot.dense)
     picked = sorted(held_out)
     confident_at = calibrate_confidence([held_out[i] for i in picked],
                                         [snapshot.labels[i] for i in picked])
     return replace(empty, head=head, threshold=threshold, confident_at=confident_at,
-                   held_out=held_out)
+                   held_out=held_out, view_heads=fit_view_heads(snapshot.dense, snapshot.labels))
 
 
 def sample(n: int, size: int) -> npt.NDArray[np.int64]:
@@ -132,7 +131,8 @@ def sample(n: int, size: int) -> npt.NDArray[np.int64]:
     return np.sort(np.random.default_rng(SEED).choice(n, size=size, replace=False))
 
 
-def held_out_probabilities(rows: Matrix, labels: npt.NDArray[np.str_]
+def held_out_probabilities(rows: Matrix, labels: npt.NDArray[np.str_],
+                           dense: Mapping[str, tuple[float, Floats]] | None = None
                            ) -> dict[int, dict[Label, float]]:
     """Probabilities for sampled examples from models fitted without them."""
     chosen = sample(len(labels), HELD_OUT_SAMPLE)
@@ -147,7 +147,10 @@ def held_out_probabilities(rows: Matrix, labels: npt.NDArray[np.str_]
         if len(set(labels[train])) < MIN_TO_FIT or not len(test):
             continue
         head = LinearHead.fit(rows[train], labels[train], epochs(len(train)))
-        for i, probabilities in zip(test, head.probabilities_many(rows[test]), strict=True):
+        views = fit_view_heads(dense or {}, list(labels), train)
+        found = average_many(head.probabilities_many(rows[test]), views,
+                             {name: vectors[test] for name, (_, vectors) in (dense or {}).items()})
+        for i, probabilities in zip(test, found, strict=True):
             out[int(i)] = probabilities
     return out
 

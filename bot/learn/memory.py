@@ -44,7 +44,6 @@ from bot.learn.fit import (
     build,
     calibrate_confidence,
     calibrate_threshold,
-    design,
 )
 from bot.learn.refitter import Refitter
 from bot.learn.vectors import Matrix, TfidfSpace, norms, weigh
@@ -254,9 +253,8 @@ class Memory:
         if fitted is None or fitted.head is None:
             return None
         row = weigh(self._space.counts([text]), fitted.scale)
-        dense = {name: (weight, self._view(name).encode([text]))
-                 for name, weight in fitted.views.items()}
-        return fitted.probabilities(design(row, dense))
+        dense = {name: self._view(name).encode([text]) for name in fitted.views}
+        return fitted.probabilities(row, dense)
 
     def held_out_probabilities(self) -> Mapping[int, dict[Label, float]]:
         """Probabilities of (a sample of) the examples from models that never saw them, by

@@ -1,0 +1,146 @@
+"""Choose the encoder's head and token budget: TF-IDF alone, the encoder alone, and both.
+
+    .venv/bin/python -m bench.scenarios.encoder_views --data DIR [--tokens 128 256] \
+        [--cache DIR] [--out FILE]
+
+For github_issues and apache_jira (read in place from ``--data DIR`` or
+``$TICKETBOT_BENCH_DATA``): the packaged encoder (``bot.learn.encoder``, one thread) embeds every
+row once per token budget (cached in ``--cache`` as .npy, so heads can be compared again
+without re-encoding), timing one ticket at a time on the first 100 rows (the per-ticket
+latency) and batches for the rest. Then, with the warm split of the README's figures (train on
+the first part of the file, score the rest) and with 5 folds over the whole file, macro-F1 of:
+TF-IDF (the memory's own ``TfidfSpace`` and SGD model); the encoder's embeddings with a
+logistic-regression head; the average of the two views' probabilities; one linear model over
+the two views side by side (concatenation).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.linear_model import LogisticRegression, SGDClassifier
+from sklearn.metrics import f1_score
+
+from bench.paths import DataMissing, data_dir
+from bot.learn.encoder import load_encoder
+from bot.learn.vectors import TfidfSpace
+from bot.settings_encoder import EncoderSettings
+
+FILES = {"github_issues.dev.csv": 1488, "apache_jira.dev.csv": 1374}  # warm rows, as the README
+LATENCY_ROWS = 100
+FOLDS = 5
+
+
+def new_model() -> SGDClassifier:
+    """The memory's TF-IDF head as it was measured (logistic loss, SGD)."""
+    return SGDClassifier(loss="log_loss", alpha=1e-5, max_iter=20, tol=None, random_state=0)
+
+
+def rows(path: Path) -> tuple[list[str], np.ndarray]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        got = list(csv.DictReader(handle))
+    return [r["text"] for r in got], np.array([r["label"] for r in got])
+
+
+def embed(texts: list[str], tokens: int, cache: Path, name: str) -> tuple[np.ndarray, dict]:
+    file = cache / f"{name}.{tokens}.npy"
+    meta_file = file.with_suffix(".json")
+    if file.exists() and meta_file.exists():
+        return np.load(file), json.loads(meta_file.read_text())
+    encoder = load_encoder(EncoderSettings(max_tokens=tokens))
+    single = []
+    for text in texts[:LATENCY_ROWS]:
+        started = time.perf_counter()
+        encoder.encode_one(text)
+        single.append((time.perf_counter() - started) * 1000)
+    started = time.perf_counter()
+    vectors = encoder.encode(texts)
+    batch_s = time.perf_counter() - started
+    meta = {"encoder": encoder.id, "rows": len(texts),
+            "one_ticket_ms_p50": float(np.percentile(single, 50)),
+            "one_ticket_ms_p95": float(np.percentile(single, 95)),
+            "batched_ms_per_row": batch_s * 1000 / len(texts)}
+    cache.mkdir(parents=True, exist_ok=True)
+    np.save(file, vectors)
+    meta_file.write_text(json.dumps(meta))
+    return vectors, meta
+
+
+def tfidf_probabilities(train: list[str], y: np.ndarray, test: list[str]) -> np.ndarray:
+    space = TfidfSpace()
+    counts = space.counts(train)
+    space.learn(counts)
+    model = new_model().fit(space.weigh(counts), y)
+    return model.predict_proba(space.weigh(space.counts(test)))
+
+
+def tfidf_matrices(train: list[str], test: list[str]) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    space = TfidfSpace()
+    counts = space.counts(train)
+    space.learn(counts)
+    return space.weigh(counts), space.weigh(space.counts(test))
+
+
+def encoder_head(c: float = 4.0) -> LogisticRegression:
+    return LogisticRegression(C=c, max_iter=2000)
+
+
+def score_split(texts: list[str], y: np.ndarray, vectors: np.ndarray,
+                train: np.ndarray, test: np.ndarray) -> dict[str, float]:
+    tr_t, te_t = [texts[i] for i in train], [texts[i] for i in test]
+    classes = np.unique(y[train])
+    p_tfidf = tfidf_probabilities(tr_t, y[train], te_t)
+    head = encoder_head().fit(vectors[train], y[train])
+    p_enc = head.predict_proba(vectors[test])
+    a, b = tfidf_matrices(tr_t, te_t)
+    out: dict[str, float] = {}
+    for name, p in (("tfidf", p_tfidf), ("encoder", p_enc), ("average", (p_tfidf + p_enc) / 2)):
+        out[name] = f1_score(y[test], classes[p.argmax(axis=1)], average="macro")
+    for scale in (1.0, 2.0):
+        joined_train = sp.hstack([a, sp.csr_matrix(vectors[train] * scale)]).tocsr()
+        joined_test = sp.hstack([b, sp.csr_matrix(vectors[test] * scale)]).tocsr()
+        model = new_model().fit(joined_train, y[train])
+        out[f"concat x{scale:g}"] = f1_score(y[test], model.predict(joined_test),
+                                              average="macro")
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path)
+    parser.add_argument("--tokens", type=int, nargs="+", default=[128, 256])
+    parser.add_argument("--cache", type=Path, default=Path("build/encoder-cache"))
+    parser.add_argument("--out", type=Path)
+    parser.add_argument("--folds", action="store_true", help="also 5 folds over each file")
+    args = parser.parse_args()
+    try:
+        data = data_dir(args.data, list(FILES))
+    except DataMissing as exc:
+        raise SystemExit(str(exc)) from exc
+    report: dict[str, dict] = {}
+    for name, warm in FILES.items():
+        texts, y = rows(data / name)
+        for tokens in args.tokens:
+            vectors, meta = embed(texts, tokens, args.cache, name)
+            order = np.arange(len(texts))
+            result = {"encoder": meta,
+                      "warm": score_split(texts, y, vectors, order[:warm], order[warm:])}
+            if args.folds:
+                per_fold = [score_split(texts, y, vectors, order[order % FOLDS != k],
+                                        order[order % FOLDS == k]) for k in range(FOLDS)]
+                result["folds"] = {key: float(np.mean([f[key] for f in per_fold]))
+                                   for key in per_fold[0]}
+            report[f"{name} {tokens}"] = result
+            print(f"{name} {tokens} tokens: {json.dumps(result)}", flush=True)
+    if args.out:
+        args.out.write_text(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

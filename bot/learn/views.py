@@ -1,0 +1,104 @@
+"""The encoder as a second view of the memory, and how the views' answers are combined.
+
+``EncoderView`` is the memory's ``DenseView`` for the sentence encoder (``bot.learn.encoder``):
+it encodes through the bot's ``EncoderSlot``, so the encoder loads once, on a worker thread;
+while it cannot be used its rows are zeros, and a view whose rows are all zeros gets no head:
+the memory then answers from TF-IDF alone, exactly as without the view.
+
+Each view has its own head (``DenseHead`` over the view's rows) beside the TF-IDF head, and the
+memory's probabilities are the weighted average of the heads' probabilities (``average``).
+Measured on the dev files (docs/classification.md, ``bench.scenarios.encoder_views``), the
+average beat one linear model over the views side by side (concatenation) on both files, warm
+and in folds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from bot.labels import LABELS, Label
+from bot.learn.dense_head import DenseHead
+from bot.learn.encoder import Encoder, EncoderSlot
+
+ENCODER_VIEW = "encoder"
+UNLOADED_DIM = 384  # rows of an encoder that could not load (zeros; never fitted)
+
+Floats = npt.NDArray[np.float32]
+Probabilities = Mapping[Label, float]
+
+
+class EncoderView:
+    """The sentence encoder as a ``bot.learn.memory.DenseView`` (see the module docstring)."""
+
+    name = ENCODER_VIEW
+
+    def __init__(self, slot: EncoderSlot | Encoder, weight: float = 1.0) -> None:
+        self._slot = slot
+        self.weight = weight
+
+    @property
+    def encoder(self) -> Encoder | None:
+        """The encoder (loading it on first use: blocks), None when it cannot be used."""
+        return self._slot.get() if isinstance(self._slot, EncoderSlot) else self._slot
+
+    @property
+    def encoder_id(self) -> str | None:
+        encoder = self.encoder
+        return None if encoder is None else encoder.id
+
+    def warm_up(self) -> bool:
+        """Load the encoder now (a start-up warm-up, on a worker thread); True if usable."""
+        return self.encoder is not None
+
+    def encode(self, texts: Sequence[str]) -> Floats:
+        encoder = self.encoder
+        if encoder is None:
+            return np.zeros((len(texts), UNLOADED_DIM), dtype=np.float32)
+        return encoder.encode(texts)
+
+
+@dataclass(frozen=True, slots=True)
+class ViewHeads:
+    """One fitted head per dense view, with the view's weight in the average."""
+
+    heads: Mapping[str, tuple[float, DenseHead]]
+
+    def probabilities(self, rows: Mapping[str, Floats]) -> list[tuple[float, list[dict[Label,
+                                                                                       float]]]]:
+        return [(weight, head.probabilities_many(rows[name]))
+                for name, (weight, head) in self.heads.items() if name in rows]
+
+
+def fit_view_heads(dense: Mapping[str, tuple[float, Floats]], labels: Sequence[Label],
+                   rows: npt.NDArray[np.int64] | None = None) -> ViewHeads | None:
+    """A head per view (on ``rows`` of it only, when given); None when no view has vectors."""
+    heads: dict[str, tuple[float, DenseHead]] = {}
+    for name, (weight, vectors) in dense.items():
+        part = vectors if rows is None else vectors[rows]
+        if weight > 0 and part.size and np.any(part):  # all zeros: the encoder never loaded
+            chosen = list(labels) if rows is None else [labels[i] for i in rows]
+            heads[name] = (weight, DenseHead.fit(part, chosen))
+    return ViewHeads(heads) if heads else None
+
+
+def average(tfidf: Probabilities, views: Sequence[tuple[float, Probabilities]]
+            ) -> dict[Label, float]:
+    """The TF-IDF head's probabilities averaged with the views' (weight 1 for TF-IDF)."""
+    total = 1.0 + sum(weight for weight, _ in views)
+    return {label: (tfidf.get(label, 0.0)
+                    + sum(weight * p.get(label, 0.0) for weight, p in views)) / total
+            for label in LABELS}
+
+
+def average_many(tfidf: Sequence[Probabilities], heads: ViewHeads | None,
+                 rows: Mapping[str, Floats]) -> list[dict[Label, float]]:
+    """``average`` for many rows at once (``rows``: each view's vectors of those rows)."""
+    if heads is None:
+        return [dict(p) for p in tfidf]
+    per_view = heads.probabilities(rows)
+    return [average(p, [(weight, found[i]) for weight, found in per_view])
+            for i, p in enumerate(tfidf)]
