@@ -13,9 +13,10 @@ from bot.db.engine import create_engine, session_factory
 from bot.db.thread_comments import ThreadComments
 from bot.tickets import TicketState
 from emulators.jira import JiraEmulator
-from emulators.slack import BOT_ID, BOT_USER_ID, SlackEmulator, StoredMessage
-from emulators.stack import BotProcess, sqlite_url
+from emulators.slack import BOT_ID, BOT_USER_ID, SlackEmulator, StoredMessage, events
+from emulators.stack import BotProcess, sqlite_url, start_connected
 from tests.e2e.harness import read_tickets
+from tests.e2e.test_jira_sync import polled, sync_config
 from tests.e2e.test_ticket_flow import file_ticket, posted
 
 
@@ -178,3 +179,33 @@ async def test_two_replicas_copy_each_reply_once(
     markers = sorted(m for body in comments(jira) for m in re.findall(r"C1\.\d+\.\d+", body))
     assert markers == sorted(f"C1.{r.ts}" for r in replies)  # each reply exactly once
     assert [r.state for r in rows] == ["done"] * 6
+
+
+async def test_no_echo_between_the_thread_and_jira_both_ways(
+    bot_env: dict[str, str], slack: SlackEmulator, jira: JiraEmulator, tmp_path: Path
+) -> None:
+    env = {**bot_env, "TICKETBOT_CONFIG": str(sync_config(tmp_path))}  # Jira polled every 1 s
+    process = await start_connected(env, tmp_path, slack, timeout=30)
+    try:
+        parent = await ticket_message(slack)
+        [key] = jira.created_keys()
+        await slack.post_user_message("C1", "Door 5 too", user="U3", thread_ts=parent.ts)
+        await slack.wait_for(lambda: comments(jira) or None, timeout=15)
+        jira.comment_as(key, "A technician is on the way")
+        mirrored = await slack.wait_for(
+            lambda: [m for m in slack.thread("C1", parent.ts) if m.bot_id] or None, timeout=20
+        )
+        # Slack sends the app its own messages too: the bot's reply comes back as an event.
+        for message in mirrored:
+            event = events.message_event(message, slack.channel("C1"))
+            echo = await slack.push_envelope("events_api", events.event_callback(event))
+            await slack.wait_for_ack(echo, timeout=5)
+        await polled(slack, jira)  # three more polls of Jira
+    finally:
+        code = await process.stop()
+    assert code == 0, process.log
+    bodies = comments(jira)
+    assert len(bodies) == 2 and "ref slack." in str(bodies[0])  # ours, and the technician's
+    texts = [m.text for m in slack.thread("C1", parent.ts)]
+    assert sum("commented in Jira" in t for t in texts) == 1  # ours never came back
+    assert not any("Door 5 too" in t for t in texts if "commented in Jira" in t)
