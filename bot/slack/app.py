@@ -41,6 +41,7 @@ RESENDABLE = frozenset(
         "conversations.replies",
         "users.info",
         "users.lookupByEmail",
+        "views.publish",  # replaces the person's whole Home tab: the same view twice is one
     }
 )
 
