@@ -12,6 +12,17 @@ from bot.tickets import TicketState
 
 
 class HomeReads(Store):
+    async def mine(self, requester_id: str, limit: int) -> Sequence[Ticket]:
+        """The requester's newest tickets."""
+        statement = (
+            select(Ticket)
+            .where(Ticket.requester_id == requester_id)
+            .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+            .limit(limit)
+        )
+        async with self._read("list a requester's tickets") as session:
+            return (await session.execute(statement)).scalars().all()
+
     async def awaiting_decision(self, limit: int = 20) -> tuple[Sequence[Ticket], int]:
         """Posted tickets nobody has decided yet, oldest first (at most ``limit``), and how
         many there are in all."""

@@ -1,7 +1,9 @@
 """App Home: what one person sees on the bot's Home tab, and when it is published again.
 
-- **Your tickets**: the person's own recent tickets as requester, with Jira's status (the
-  ``/ticket_status`` lookup, on its own small Jira pool), a link and their age.
+- **Your tickets**: the person's own recent tickets as requester, with Jira's status, a link
+  and their age. The status is the one the Jira change feed keeps in the ticket log
+  (``tickets.jira_status``); only when some ticket has none yet is Jira asked (the
+  ``/ticket_status`` lookup, on its own small pool), so opening Home usually costs Jira nothing.
 - **Waiting for your decision** (approvers only): posted tickets not yet decided, oldest
   first, minus their own unless self-approval is allowed, with the same Approve / Reject
   buttons as the ticket message. A click there is checked like one on the ticket message
@@ -27,7 +29,7 @@ from bot.settings import ApprovalSettings
 from bot.triage.ports import HomeContent, HomeScreen, HomeTicket
 from bot.triage.refusals import approver_refusal
 from bot.triage.routing import Router, approvals_for
-from bot.triage.status import StatusLookup
+from bot.triage.status import RECENT_LIMIT, StatusLookup
 
 log = logging.getLogger(__name__)
 WAITING_LIMIT = 20
@@ -57,13 +59,18 @@ class HomeTab:
         return any(user_id in route.approvers for route in routes)
 
     async def content(self, user_id: str, notice: str | None = None) -> HomeContent:
-        recent = await self._status.recent(user_id)
-        mine = [HomeTicket(item.ticket, item.status) for item in recent]
+        mine = await self._mine(user_id)
         waiting: list[Ticket] | None = None
         if self.is_approver(user_id):
             tickets, _ = await self._reads.awaiting_decision(WAITING_LIMIT)
             waiting = [t for t in tickets if await self._may_decide(t, user_id)]
         return HomeContent(user_id, mine, waiting, notice)
+
+    async def _mine(self, user_id: str) -> list[HomeTicket]:
+        tickets = await self._reads.mine(user_id, RECENT_LIMIT)
+        if all(t.jira_status or not t.jira_key for t in tickets):
+            return [HomeTicket(t, t.jira_status) for t in tickets]
+        return [HomeTicket(item.ticket, item.status) for item in await self._status.recent(user_id)]
 
     async def opened(self, user_id: str) -> None:
         """The person opened the Home tab."""

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import messages
 from bot.db.engine import session_factory
 from bot.db.home_reads import HomeReads
 from bot.db.leases import Leases
+from bot.db.models import Ticket
 from bot.db.tickets import TicketLog
+from bot.errors import IssueNotFound
 from bot.settings import ApprovalSettings
 from bot.tickets import Decision
 from bot.triage.home import HomeTab
@@ -84,3 +89,30 @@ async def test_slack_down_does_not_raise(home: HomeTab, screen: FakeHomeScreen) 
     screen.down = True
     await home.opened("U1")
     assert screen.shown == {}
+
+
+async def test_the_status_the_change_feed_keeps_costs_jira_nothing(
+    engine: AsyncEngine, ticket_log: TicketLog, leases: Leases, screen: FakeHomeScreen
+) -> None:
+    ticket_id = await posted_ticket(ticket_log, leases, "a")
+    tracker = FakeTracker()
+    asked: list[str] = []
+
+    async def get_issue(key: str) -> Any:
+        asked.append(key)
+        raise IssueNotFound(key)
+
+    tracker.get_issue = get_issue  # type: ignore[method-assign]
+    approvals = ApprovalSettings(approvers=["U2"])
+    status = StatusLookup(ticket_log, tracker, Visibility("KAN", ["U2"], FakeChat()))
+    home = HomeTab(status, HomeReads(session_factory(engine)), approvals, screen)
+    await home.opened("U1")
+    assert asked == ["KAN-1"]  # not known yet: Jira is asked
+    async with session_factory(engine).begin() as session:
+        await session.execute(
+            update(Ticket).where(Ticket.id == ticket_id).values(jira_status="In Progress")
+        )
+    await home.opened("U1")
+    assert asked == ["KAN-1"]  # the feed's status: no Jira request
+    [item] = screen.shown["U1"].mine
+    assert item.status == "In Progress"
