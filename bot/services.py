@@ -91,7 +91,7 @@ class Services:
     attachments: TrackerAttachments | None = None  # files copied to Jira: a pool of its own
     sync: JiraSync | None = None  # the Jira change feed (issue 18)
     reminders: Reminders | None = None
-    feed: JiraChangeFeed | None = None  # the feed's own one-thread Jira connection
+    feed: JiraChangeFeed | None = None  # the feed's own small Jira connection
 
     def start(self) -> None:
         """Begin the background work: the memory rebuild and the ticket worker."""

@@ -7,7 +7,7 @@ JQL (minute precision is all Jira accepts; the caller's overlap covers it)::
       AND updated >= "2026/12/05 15:28" ORDER BY updated ASC
 
 Cloud pages ``/search/jql`` by token, Server ``/search`` by ``startAt`` (``search.py``). The
-feed has its own one-thread connection, so a poll never takes filing's connections. Errors
+feed has its own small connection, so a poll never takes filing's connections. Errors
 come back as our ``TrackerError`` tree (``Retry-After`` kept); the poller backs off.
 """
 
@@ -51,7 +51,9 @@ class JiraChangeFeed:
         self, settings: JiraSettings, *, client_factory: ClientFactory = build_client
     ) -> None:
         self._base_url = settings.base_url or ""
-        self._conn = JiraConnection(settings, workers=1, factory=client_factory)
+        # Two threads: polls are sequential, the second keeps close() from queueing behind a
+        # search stuck on a slow Jira at shutdown.
+        self._conn = JiraConnection(settings, workers=2, factory=client_factory)
         self._me: str | None = None
 
     async def changed_page(
