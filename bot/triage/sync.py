@@ -72,6 +72,7 @@ class JiraSync:
         self.failures = 0
         self._sweep = IssueSweep(store, feed, publish, labels=self._labels, settle=self._overlap)
         self._swept_at: dict[str, float] = {}
+        self._reread: set[str] = set()  # projects whose last poll's window is read again
 
     async def poll(self, project: str) -> int | None:
         """Poll ``project`` once; the pages read, or None when another replica polls it."""
@@ -88,17 +89,26 @@ class JiraSync:
             self._settings.comment_limit,
         )
         page: str | None = None
-        pages = 0
+        pages, shifted = 0, False
         while True:
             found = await self._feed.changed_page(
                 project, self._labels, since, page=page, size=self._settings.page_size
             )
             pages += 1
+            shifted = shifted or any(issue.updated >= started for issue in found.issues)
             newest = max([newest, *(issue.updated for issue in found.issues)])
             await self._record(project, newest, found.issues, ctx)
             if found.next_page is None or found.next_page == page:
                 break
             page = found.next_page
+        if pages > 1 and shifted and project not in self._reread:
+            # An issue changed while we paged: it moved to the end of the order, and the
+            # pages after its old place shifted by one, so one issue may have been skipped.
+            # Read the same window again next time (seen changes are not told twice).
+            self._reread.add(project)
+            await self._record(project, cursor or started, [], ctx)
+            return pages
+        self._reread.discard(project)
         if started - self._overlap > newest:
             await self._record(project, started - self._overlap, [], ctx)
         return pages

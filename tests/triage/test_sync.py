@@ -329,3 +329,21 @@ async def test_a_requester_who_chose_dm_also_gets_one(
     )
     await publisher.publish(ticket_id)
     assert notices.sent == [("U1", dm.payload["text"])]
+
+
+async def test_a_change_while_paging_rereads_the_window_once(
+    store: SyncStore, feed: FakeChangeFeed, ticket_log: TicketLog, leases: Leases
+) -> None:
+    ids = [await posted_ticket(ticket_log, leases, key=f"k{n}") for n in range(3)]
+    sync = make_sync(store, feed, [], page_size=1)
+    await sync.poll("KAN")
+    now = await store.clock.now()
+    feed.page_size = 1
+    feed.issues = [issue(t, now) for t in ids[:2]]
+    feed.issues.append(issue(ids[2], now + timedelta(hours=1)))  # changed during the paging
+    await sync.poll("KAN")
+    first_since = feed.calls[-1][1]
+    await sync.poll("KAN")  # the same window again
+    assert feed.calls[-1][1] == first_since
+    await sync.poll("KAN")  # then on: past the newest change
+    assert feed.calls[-1][1] > first_since
