@@ -265,3 +265,24 @@ async def test_many_tickets_changing_at_once_within_slacks_rate_limit(
     assert all("*To Do* → *Done*" in replies(slack, m)[0] for m in messages)
     limited = [c for c in slack.api_calls("chat.postMessage") if c.status == 429]
     assert limited, "the test meant Slack to refuse some posts"
+
+
+async def test_no_echo_between_the_thread_and_jira(
+    bot: BotProcess, slack: SlackEmulator, jira: JiraEmulator
+) -> None:
+    """A thread reply copied to Jira does not come back as a thread reply, and the bot's own
+    replies about a Jira comment do not go back to Jira."""
+    message, key = await filed(slack, jira, "The shared drive is read-only")
+    await slack.post_user_message("C1", "Still broken for me", user="U3", thread_ts=message.ts)
+    await slack.wait_for(lambda: jira.issues[key]["comments"] or None, timeout=20)
+    jira.comment_as(key, "Fixed the permissions")
+    await slack.wait_for(
+        lambda: [r for r in replies(slack, message) if "commented in Jira" in r] or None,
+        timeout=20,
+    )
+    await polled(slack, jira, polls=4)
+    texts = replies(slack, message)
+    assert sum("commented in Jira" in t for t in texts) == 1, texts
+    assert not any("Still broken" in t for t in texts if "commented in Jira" in t)
+    bodies = [str(c["body"]) for c in jira.issues[key]["comments"]]
+    assert len(bodies) == 2, bodies  # the copied reply and the person's comment, nothing more
