@@ -20,10 +20,9 @@ from bot.settings_encoder import EncoderSettings
 from .test_classifier import HISTORY, CountingBackend, chain
 
 
-def counting(settings: EncoderSettings = EncoderSettings(max_tokens=64)
-             ) -> tuple[Encoder, list[str]]:
+def counting(max_tokens: int = 64) -> tuple[Encoder, list[str]]:
     """A real encoder that records every text it encodes."""
-    encoder, seen = load_encoder(settings), []
+    encoder, seen = load_encoder(EncoderSettings(max_tokens=max_tokens)), []
     real = encoder.encode
 
     def encode(texts: Sequence[str]) -> np.ndarray:
@@ -76,7 +75,7 @@ async def test_another_encoder_re_encodes(engine: AsyncEngine) -> None:
     store = ExampleStore(session_factory(engine))
     await store.add_many(examples())
     await classifier(store, counting()[0]).load()
-    other, seen = counting(EncoderSettings(max_tokens=32))
+    other, seen = counting(32)
     await classifier(store, other).load()
     assert len(seen) == len(HISTORY)
     assert {e.encoder for e in await store.since(0)} == {other.id}
