@@ -286,3 +286,29 @@ async def test_no_echo_between_the_thread_and_jira(
     assert not any("Still broken" in t for t in texts if "commented in Jira" in t)
     bodies = [str(c["body"]) for c in jira.issues[key]["comments"]]
     assert len(bodies) == 2, bodies  # the copied reply and the person's comment, nothing more
+
+
+async def test_jira_down_during_polls_misses_nothing(
+    slack: SlackEmulator, jira: JiraEmulator, llm: OpenAIEmulator, tmp_path: Path
+) -> None:
+    env = bot_environment(slack, jira, tmp_path, model=llm)
+    env["TICKETBOT_CONFIG"] = str(sync_config(tmp_path, backoff_max_s=2))
+    process = await start(env, tmp_path, slack)
+    try:
+        message, key = await filed(slack, jira, "The meeting room screen is black")
+        await polled(slack, jira)
+        jira.down = True
+        jira.transition_as(key, "Done")
+        jira.comment_as(key, "Replaced the HDMI cable")
+        await slack.wait_for(
+            lambda: sum("poll failed" in line for line in process.log_lines) >= 2, timeout=30
+        )
+        assert not any("Jira" in t for t in replies(slack, message))
+        jira.down = False
+        await slack.wait_for(lambda: len(replies(slack, message)) >= 2, timeout=30)
+        await polled(slack, jira)
+    finally:
+        await stop(process)
+    texts = replies(slack, message)
+    assert sum("changed in Jira" in t for t in texts) == 1, texts
+    assert sum("commented in Jira" in t for t in texts) == 1, texts
