@@ -199,7 +199,6 @@ HOME_TICKET_LINE: Final = "{status} · filed {age} ago"
 HOME_WAITING_LINE: Final = "From <@{requester}> · {label} · filed {age} ago"
 HOME_NOT_FILED: Final = "not in Jira yet ({state})"
 HOME_DECIDED: Final = "Done: {key} is {decision}."
-HOME_MORE_WAITING: Final = "{count} more are waiting; the oldest are shown first."
 
 
 def duration(seconds: float, *, per: bool = False) -> str:
