@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from bot import messages
 from bot.errors import ConfigError
 from bot.labels import Label
+from bot.settings_encoder import EncoderSettings
 from bot.settings_routing import RoutingSettings
 from bot.settings_sources import SourceSettings
 from bot.settings_sync import SyncSettings
@@ -247,6 +248,7 @@ class Settings(_Section):
     routing: RoutingSettings = Field(default_factory=RoutingSettings)
     sources: SourceSettings = Field(default_factory=SourceSettings)
     sync: SyncSettings = Field(default_factory=SyncSettings)
+    encoder: EncoderSettings = Field(default_factory=EncoderSettings)
 
     def secret_values(self) -> list[str]:
         """Every configured secret, passwords inside URLs included, for log redaction."""

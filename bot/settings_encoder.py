@@ -16,6 +16,6 @@ class EncoderSettings(BaseModel):
     enabled: bool = True
     model_path: Path | None = None  # an ONNX BERT-style encoder (last_hidden_state output)
     vocab_path: Path | None = None  # its WordPiece vocab.txt (lower-cased BERT by default)
-    max_tokens: int = Field(default=256, ge=16, le=512)
+    max_tokens: int = Field(default=128, ge=16, le=512)
     batch_size: int = Field(default=16, ge=1, le=256)
     threads: int = Field(default=1, ge=1)

@@ -35,6 +35,8 @@ ALTERNATIVES: dict[str, Any] = {
     "sync.working_hours": "09:00-17:00",
     "sync.digest_at": "09:00",
     "routing.field_defaults": {"priority": "Medium"},
+    "encoder.model_path": "/opt/encoders/mine.onnx",
+    "encoder.vocab_path": "/opt/encoders/vocab.txt",
 }
 
 
