@@ -30,7 +30,13 @@ from bot import messages
 from bot.db.models import ThreadComment, Ticket, utcnow
 from bot.db.thread_comments import DELETING, NewReply, ThreadComments, row_files
 from bot.db.ticket_reads import TicketReads
-from bot.errors import ChatError, IssueNotFound, TicketbotError, TransientError
+from bot.errors import (
+    ChatError,
+    IssueNotFound,
+    TicketbotError,
+    TrackerConfigError,
+    TransientError,
+)
 from bot.settings import PipelineSettings
 from bot.tickets import SourceFile
 from bot.tracker.comment_body import SlackComment, marker
@@ -159,7 +165,7 @@ class ThreadSync:
                 await self._delete(ticket.jira_key, row)
             else:
                 await self._copy(ticket.jira_key, row)
-        except TransientError as exc:
+        except (TransientError, TrackerConfigError) as exc:  # config: an operator can fix it
             await self._later(row, exc)
         except IssueNotFound as exc:
             await self._failed(ticket, row, str(exc), messages.THREAD_ISSUE_GONE)
@@ -223,7 +229,7 @@ class ThreadSync:
                 raise
             return None
 
-    async def _later(self, row: ThreadComment, exc: TransientError) -> None:
+    async def _later(self, row: ThreadComment, exc: TicketbotError) -> None:
         age = utcnow() - row.created_at
         if age >= timedelta(seconds=self._pipeline.give_up_after_s):
             await self._replies.give_up(row.id, f"still failing after {age}: {exc}")
@@ -231,7 +237,8 @@ class ThreadSync:
             return
         pipeline = self._pipeline
         backoff = min(pipeline.retry_max_s, pipeline.retry_base_s * 2**row.attempts)
-        wait = max(backoff, min(exc.retry_after or 0.0, pipeline.retry_max_s))
+        retry_after = exc.retry_after if isinstance(exc, TransientError) else None
+        wait = max(backoff, min(retry_after or 0.0, pipeline.retry_max_s))
         await self._replies.retry_at(row.id, utcnow() + timedelta(seconds=wait), str(exc))
         log.warning("thread reply %s: copy failed (%s); again in %.0f s", row.id, exc, wait)
 

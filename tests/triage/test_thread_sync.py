@@ -13,7 +13,7 @@ from bot.db.engine import session_factory
 from bot.db.leases import Leases
 from bot.db.thread_comments import DELETED, DONE, FAILED, PENDING, ThreadComments
 from bot.db.tickets import ClassifiedAs, TicketLog
-from bot.errors import TrackerUnavailable, TrackerValidationError
+from bot.errors import TrackerConfigError, TrackerUnavailable, TrackerValidationError
 from bot.settings import PipelineSettings
 from bot.settings_sources import SourceSettings
 from bot.tickets import NewRequest, SourceFile, TicketSource
@@ -308,3 +308,21 @@ async def test_a_reply_in_an_old_thread_is_not_waited_for(
     monkeypatch.setattr(replies, "posting", posting)
     assert await sync.reply(reply(thread_ts="1700000000.000100")) is None  # not a ticket's
     assert asked == []  # a thread that old was not started by a post still in flight
+
+
+async def test_a_jira_credentials_problem_is_retried_not_given_up(
+    sync: ThreadSync,
+    ticket_log: TicketLog,
+    leases: Leases,
+    jira: FakeComments,
+    chat: FakeThreadChat,
+    replies: ThreadComments,
+) -> None:
+    await posted_ticket(ticket_log, leases)
+    jira.failures = [TrackerConfigError("Jira rejected the credentials (401)", status=401)]
+    row_id = await copied(sync, reply())
+    row = await replies.get(row_id)
+    assert row is not None and row.state == PENDING and chat.told == []
+    await replies.retry_at(row_id, row.created_at, "retry now")  # the operator fixed the token
+    await sync.push_due()
+    assert len(jira.bodies("KAN-1")) == 1
