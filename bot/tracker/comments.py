@@ -13,6 +13,7 @@ the bot's own account wrote it.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from jira import JIRA
@@ -26,6 +27,8 @@ from bot.tracker.reporters import ReporterLookup
 from bot.tracker.retry import JiraRetry
 
 log = logging.getLogger(__name__)
+#: How long an author's Jira account (or that there is none) is remembered.
+ACCOUNT_TTL_S = 3600.0
 
 
 class JiraComments:
@@ -41,6 +44,7 @@ class JiraComments:
         self._retry = retry or JiraRetry(max_attempts=settings.max_attempts)
         self._conn = JiraConnection(settings, workers=workers, factory=client_factory)
         self._accounts = ReporterLookup(self._search_users)
+        self._known: dict[str, tuple[float, dict[str, str] | None]] = {}
         self._me: str | None = None
 
     async def add(self, key: str, comment: SlackComment, email: str | None) -> str:
@@ -87,8 +91,19 @@ class JiraComments:
         await self._conn.aclose()
 
     async def _body(self, comment: SlackComment, email: str | None) -> str | dict[str, Any]:
-        account = await self._accounts.reporter_for(email, ticket_id=0) if email else None
+        account = await self._account(email) if email else None
         return render(comment, self._version, account)
+
+    async def _account(self, email: str) -> dict[str, str] | None:
+        """The author's Jira account, found or not, remembered for ``ACCOUNT_TTL_S``: one user
+        search per author, not one per reply."""
+        key, now = email.casefold(), time.monotonic()
+        known = self._known.get(key)
+        if known is not None and now - known[0] < ACCOUNT_TTL_S:
+            return known[1]
+        account = await self._accounts.reporter_for(email, ticket_id=0)
+        self._known[key] = (now, account)
+        return account
 
     async def _send(self, method: str, path: str, key: str, payload: Any) -> None:
         def call(client: JIRA) -> None:

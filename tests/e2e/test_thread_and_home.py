@@ -67,6 +67,10 @@ async def test_a_thread_reply_becomes_one_jira_comment_even_when_redelivered(
     assert len(comments(jira)) == 2 and f"ref slack.C1.{later.ts}" in comments(jira)[1]
     rows = await thread_rows(tmp_path)
     assert [(r.message_ts, r.state) for r in rows] == [(reply.ts, "done"), (later.ts, "done")]
+    counts = jira.request_counts()  # what two replies cost in Jira (docs/sync.md, Cost)
+    assert counts["POST /issue/{key}/comment"] == 2
+    assert counts["GET /user/search"] == 2  # the requester's when filing, the author's once
+    assert counts["GET /issue/{key}/comment"] == 0  # no answer was lost: nothing to look for
 
 
 async def test_no_echo_bot_and_app_messages_are_not_copied(

@@ -90,3 +90,12 @@ async def test_a_deleted_issue_is_not_found(jira: JiraEmulator, make: Factory) -
     jira.delete_issue(key)
     with pytest.raises(IssueNotFound):
         await (await make()).add(key, reply(), None)
+
+
+async def test_one_user_search_per_author_found_or_not(jira: JiraEmulator, make: Factory) -> None:
+    jira.add_user("alice@example.com", "Alice Able")
+    key = jira.add_issue("VPN drops")
+    comments = await make()
+    for n, email in enumerate(["alice@example.com", "nobody@example.com"] * 2):
+        await comments.add(key, reply(ts=f"{20 + n}.000100"), email)
+    assert jira.request_counts()["GET /user/search"] == 2
