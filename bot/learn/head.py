@@ -1,0 +1,43 @@
+"""The memory's linear head: a logistic-loss linear model over the memory's rows.
+
+Fitted by stochastic gradient descent (scikit-learn's ``SGDClassifier``, one-vs-rest), with a
+fixed number of passes (``epochs``) and a fixed seed, so the same rows give the same model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from sklearn.linear_model import SGDClassifier
+
+from bot.labels import LABELS, Label
+from bot.learn.vectors import Matrix
+
+ALPHA = 1e-5
+
+
+@dataclass(frozen=True, slots=True)
+class LinearHead:
+    model: SGDClassifier
+
+    @classmethod
+    def fit(cls, rows: Matrix, labels: npt.NDArray[np.str_], epochs: int) -> LinearHead:
+        model = SGDClassifier(loss="log_loss", alpha=ALPHA, max_iter=epochs, tol=None,
+                              random_state=0)
+        return cls(model.fit(rows, labels))
+
+    @property
+    def classes(self) -> list[Label]:
+        return list(self.model.classes_)
+
+    def probabilities_many(self, rows: Matrix) -> list[dict[Label, float]]:
+        out = []
+        for row in self.model.predict_proba(rows):
+            found = dict(zip(self.model.classes_, row, strict=True))
+            out.append({label: float(found.get(label, 0.0)) for label in LABELS})
+        return out
+
+    def probabilities(self, row: Matrix) -> dict[Label, float]:
+        return self.probabilities_many(row)[0]
