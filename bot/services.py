@@ -34,6 +34,7 @@ from bot.db.thread_comments import ThreadComments
 from bot.db.tickets import TicketLog
 from bot.errors import ConfigError
 from bot.learn.classifier import MemoryClassifier
+from bot.learn.views import encoder_view
 from bot.metrics_http import MetricsServer
 from bot.settings import Settings
 from bot.slack.app import web_client
@@ -180,8 +181,11 @@ async def build_services(settings: Settings) -> Services:
     leases = Leases(sessions, tickets.clock)  # one reading of the database's clock for both
     identity = await InstallationStore(sessions).identity()
     filing = Filing(identity, timedelta(seconds=settings.jira.search_lag_s))
+    encoder = encoder_view(settings.encoder)  # beside TF-IDF; None when turned off
     classifier = MemoryClassifier(build_chain(settings.classifier), examples,
-                                  background_refit=True)
+                                  background_refit=True, encoder=encoder)
+    if encoder is not None:
+        classifier.add_warm_up(encoder.warm_up)  # loads on a worker thread once connected
     tracker = Tracker(settings.jira, metadata_ttl_s=settings.routing.metadata_cache_s)
     status_tracker = Tracker(settings.jira, workers=settings.status.jira_workers)
     client = web_client(settings.slack)

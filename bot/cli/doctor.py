@@ -18,6 +18,7 @@ from bot.cli.support import run_async, settings_or_exit
 from bot.db.health import check_database
 from bot.errors import ConfigError
 from bot.health import Check, CheckFunction, privacy_check
+from bot.learn.health import check_encoder
 from bot.settings import Settings, require_for_run
 from bot.settings_loader import data_dir
 from bot.slack.health import check_slack
@@ -51,6 +52,7 @@ CHECKS: tuple[CheckFunction, ...] = (
     check_tracker,
     check_routes,
     check_backends,
+    check_encoder,
 )
 
 

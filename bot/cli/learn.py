@@ -21,8 +21,10 @@ from bot.db.examples import ExampleStore
 from bot.errors import TicketbotError
 from bot.labels import LABELS
 from bot.learn.classifier import MemoryClassifier
+from bot.learn.embeddings import embed_missing
 from bot.learn.importer import ImportReport, describe, import_csv, import_jira
 from bot.learn.stream import format_stream, run_stream, unmarked_rows
+from bot.learn.views import EncoderView, encoder_view
 from bot.tracker.client import Tracker
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -44,6 +46,8 @@ def learn_options(command: F) -> F:
                      help="Similar confirmed tickets given to the model as examples."),
         click.option("--no-model", is_flag=True,
                      help="Memory alone (no backend): what the memory contributes by itself."),
+        click.option("--no-encoder", is_flag=True,
+                     help="Memory without the sentence encoder (TF-IDF alone)."),
         click.option("--span", help="Also score tickets A:B of the stream, e.g. 300:1000."),
         click.option("--unmarked", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                      help="A *.meta.csv beside CSV: also score only rows with no give-away "
@@ -61,8 +65,9 @@ def run_learning_eval(csv_path: Path, limit: int | None, as_json: bool,
     if not rows:
         raise click.UsageError(f"{csv_path} has no labelled rows to stream")
     warm = read_labelled_csv(opts["warm"], opts["warm_limit"]) if opts["warm"] else []
+    encoder = None if opts["no_encoder"] else encoder_view(settings_or_exit().encoder)
     classifier = MemoryClassifier(_no_model() if opts["no_model"] else chain(),
-                                  few_shot=opts["few_shot"])
+                                  few_shot=opts["few_shot"], encoder=encoder)
     calibrate_on = 0 if opts["no_model"] else opts["calibrate"]
     keep = _keep(opts["unmarked"], opts["skip"], len(rows))
     report = asyncio.run(_stream(classifier, rows, warm, calibrate_on, _span(opts["span"]), keep))
@@ -115,6 +120,10 @@ def learn_command(csv_path: Path | None, jql: str | None, max_issues: int) -> No
 
     async def work(engine: AsyncEngine) -> Sequence[str]:
         store = ExampleStore(session_factory(engine))
+        lines = await imported(store)
+        return [*lines, *await _embed(store, encoder_view(settings.encoder))]
+
+    async def imported(store: ExampleStore) -> Sequence[str]:
         if csv_path is not None:
             return describe(await import_csv(store, csv_path), str(csv_path))
         assert jql is not None
@@ -132,6 +141,19 @@ def learn_command(csv_path: Path | None, jql: str | None, max_issues: int) -> No
         fail(f"ticketbot: {exc}")
     for line in lines:
         click.echo(line)
+
+
+async def _embed(store: ExampleStore, view: EncoderView | None) -> Sequence[str]:
+    """The encoder's vector for every example lacking one, stored now so that the bot's memory
+    never encodes at start-up (progress on stderr)."""
+    if view is None:
+        return []
+    encoded = await embed_missing(store, view, progress=lambda done, total: click.echo(
+        f"encoder: {done} of {total} examples encoded", err=True))
+    encoder = view.encoder
+    if encoder is None:
+        return [f"encoder: not used ({view.problem}); the memory uses TF-IDF alone"]
+    return [f"encoder: {encoded} examples encoded and stored ({encoder.id})"] if encoded else []
 
 
 def _progress(max_issues: int) -> Callable[[ImportReport], None]:

@@ -56,7 +56,7 @@ def stored_rows(view: EncoderView, examples: Sequence[StoredExample]
         else:
             missing.append(i)
     if missing:
-        rows[missing] = encoder.encode([examples[i].text for i in missing])
+        rows[missing] = view.encode([examples[i].text for i in missing])
     return rows, {examples[i].id: to_bytes(rows[i]) for i in missing}
 
 

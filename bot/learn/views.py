@@ -14,6 +14,8 @@ and in folds.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -23,9 +25,11 @@ import numpy.typing as npt
 from bot.labels import LABELS, Label
 from bot.learn.dense_head import DenseHead
 from bot.learn.encoder import Encoder, EncoderSlot
+from bot.settings_encoder import EncoderSettings
 
 ENCODER_VIEW = "encoder"
 UNLOADED_DIM = 384  # rows of an encoder that could not load (zeros; never fitted)
+RECENT = 256  # texts whose rows are kept: a ticket classified, then confirmed, is encoded once
 
 Floats = npt.NDArray[np.float32]
 Probabilities = Mapping[Label, float]
@@ -39,11 +43,18 @@ class EncoderView:
     def __init__(self, slot: EncoderSlot | Encoder, weight: float = 1.0) -> None:
         self._slot = slot
         self.weight = weight
+        self._recent: OrderedDict[str, Floats] = OrderedDict()
+        self._lock = threading.Lock()
 
     @property
     def encoder(self) -> Encoder | None:
         """The encoder (loading it on first use: blocks), None when it cannot be used."""
         return self._slot.get() if isinstance(self._slot, EncoderSlot) else self._slot
+
+    @property
+    def problem(self) -> str | None:
+        """Why the encoder cannot be used (after a failed load), else None."""
+        return self._slot.problem if isinstance(self._slot, EncoderSlot) else None
 
     @property
     def encoder_id(self) -> str | None:
@@ -58,7 +69,23 @@ class EncoderView:
         encoder = self.encoder
         if encoder is None:
             return np.zeros((len(texts), UNLOADED_DIM), dtype=np.float32)
-        return encoder.encode(texts)
+        with self._lock:
+            known = {text: self._recent[text] for text in texts if text in self._recent}
+        missing = list(dict.fromkeys(text for text in texts if text not in known))
+        if missing:
+            known.update(zip(missing, encoder.encode(missing), strict=True))
+        with self._lock:
+            for text in texts:
+                self._recent[text] = known[text]
+                self._recent.move_to_end(text)
+            while len(self._recent) > RECENT:
+                self._recent.popitem(last=False)
+        return np.vstack([known[text] for text in texts]).astype(np.float32)
+
+
+def encoder_view(settings: EncoderSettings) -> EncoderView | None:
+    """The memory's encoder view for these settings (loaded on first use), None when off."""
+    return EncoderView(EncoderSlot(settings)) if settings.enabled else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -65,7 +65,7 @@ def test_every_part_contributes_its_checks_in_table_order() -> None:
     names = [check.__name__ for check in CHECKS]
     assert names == [
         "check_settings", "check_database", "check_slack", "check_tracker", "check_routes",
-        "check_backends",
+        "check_backends", "check_encoder",
     ]
 
 
