@@ -46,6 +46,7 @@ from bot.learn.fit import (
     calibrate_threshold,
 )
 from bot.learn.refitter import Refitter
+from bot.learn.trim import release_free_memory
 from bot.learn.vectors import Matrix, TfidfSpace, norms, weigh
 
 __all__ = ["DenseView", "Memory", "Neighbour", "calibrate_confidence", "calibrate_threshold"]
@@ -205,6 +206,8 @@ class Memory:
             tail = self._chunks[1:]
             self._fresh_norms = (np.concatenate([norms(c, scale) for c in tail]) if tail
                                  else np.zeros(0, dtype=np.float32))
+        del counts, views
+        release_free_memory()
         log.info("memory: classifier refitted on %d examples; near-duplicate threshold %.3f, "
                  "confident at %s", len(labels), fitted.threshold,
                  "-" if fitted.confident_at is None else f"{fitted.confident_at:.3f}")

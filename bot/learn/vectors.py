@@ -15,13 +15,13 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer
-from sklearn.preprocessing import normalize
 
 TEXT_FEATURES = 2**18  # per block of the whole text
 TITLE_FEATURES = 2**16  # per block of the title (short: fewer distinct n-grams)
 N_FEATURES = 2 * TEXT_FEATURES + 2 * TITLE_FEATURES
 TITLE_WEIGHT = 0.5
 MAX_CHARS = 2000
+HASH_BATCH = 64
 
 Matrix: TypeAlias = Any  # scipy.sparse.csr_matrix; scipy ships no type hints
 Floats: TypeAlias = npt.NDArray[np.float32]
@@ -46,12 +46,16 @@ class TfidfSpace:
         self.documents = 0
 
     def counts(self, texts: list[str]) -> Matrix:
-        """Raw sublinear term frequencies, one row per text (not yet IDF-weighted)."""
+        """Raw sublinear term frequencies, one row per text (not yet IDF-weighted); hashed
+        ``HASH_BATCH`` texts at a time (their n-grams are Python strings until hashed)."""
+        if len(texts) > HASH_BATCH:
+            return sp.vstack([self.counts(texts[i:i + HASH_BATCH])
+                              for i in range(0, len(texts), HASH_BATCH)], format="csr")
         cut = [text[:MAX_CHARS].lower() for text in texts]
         titles = [text.split("\n", 1)[0] for text in cut]
         blocks = [hasher.transform(cut) for hasher in self._text]
         blocks += [hasher.transform(titles) for hasher in self._title]
-        matrix = sp.hstack(blocks).tocsr()
+        matrix = sp.hstack(blocks, format="csr")
         matrix.data = 1.0 + np.log(matrix.data)
         return matrix
 
@@ -74,12 +78,26 @@ class TfidfSpace:
 
 
 def weigh(counts: Matrix, scale: Floats) -> Matrix:
-    """IDF-weighted, L2-normalised rows (unit vectors: a dot product is the cosine)."""
-    return normalize(counts.multiply(scale).tocsr())
+    """IDF-weighted, L2-normalised rows (unit vectors: a dot product is the cosine).
+
+    Only the values are new: the result shares ``counts``' column indices (never changed).
+    """
+    data, lengths = _weighted(counts, scale)
+    data /= np.repeat(np.maximum(lengths, np.float32(1e-12)), np.diff(counts.indptr))
+    return sp.csr_matrix((data, counts.indices, counts.indptr), shape=counts.shape)
 
 
 def norms(counts: Matrix, scale: Floats) -> Floats:
     """The length of each row once weighted (so a weighted row is ``counts ⊙ scale / norm``)."""
-    squared = counts.multiply(counts).multiply(scale * scale).sum(axis=1)
-    lengths: Floats = np.sqrt(np.asarray(squared, dtype=np.float32).ravel())
-    return lengths
+    return _weighted(counts, scale)[1]
+
+
+def _weighted(counts: Matrix, scale: Floats) -> tuple[Floats, Floats]:
+    data: Floats = counts.data * scale[counts.indices]
+    sizes = np.diff(counts.indptr)
+    lengths = np.zeros(counts.shape[0], dtype=np.float32)
+    filled = sizes > 0
+    if filled.any():
+        squares = np.add.reduceat(data * data, counts.indptr[:-1][filled])
+        lengths[filled] = np.sqrt(squares)
+    return data, lengths
