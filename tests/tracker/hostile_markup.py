@@ -68,6 +68,9 @@ _FOOTER = (
     re.compile(r"Requested in Slack by (?P<who>.*)\."),
     re.compile(r"Slack message: (?P<url>\S+)"),
     re.compile(r"Filed by ticketbot, ticket #\d+\."),
+    # our notes on a fallback type (bot.messages.NOTE_*), escaped as wiki text
+    re.compile(r"Filed as [^{}\[\]|]+\\: project [^{}\[\]|]+ has no issue type [^{}\[\]|]+\."),
+    re.compile(r"Filed as [^{}\[\]|]+, not [^{}\[\]|]+\\: [^{}\[\]|]+\."),
 )
 
 
