@@ -26,6 +26,7 @@ from bot.db.examples import ExampleStore
 from bot.db.home_reads import HomeReads
 from bot.db.installation import InstallationIdentity, InstallationStore
 from bot.db.leases import Leases
+from bot.db.models import Ticket
 from bot.db.outbox import Outbox
 from bot.db.prefs import NotifyPrefs
 from bot.db.routes import ProjectPins
@@ -63,7 +64,7 @@ from bot.triage.publisher import Publisher
 from bot.triage.quotas import Quotas
 from bot.triage.reminders import Reminders
 from bot.triage.reply_files import ReplyFiles
-from bot.triage.routing import Router
+from bot.triage.routing import Router, approvals_for
 from bot.triage.sources import MessageFiling, SourceEffects, emoji_switch
 from bot.triage.status import StatusLookup
 from bot.triage.sync import JiraSync
@@ -188,8 +189,8 @@ async def build_services(settings: Settings) -> Services:
         classifier.add_warm_up(encoder.warm_up)  # loads on a worker thread once connected
     tracker = Tracker(settings.jira, metadata_ttl_s=settings.routing.metadata_cache_s)
     status_tracker = Tracker(settings.jira, workers=settings.status.jira_workers)
-    client = web_client(settings.slack)
     comments = JiraComments(settings.jira)
+    client = web_client(settings.slack)
     chat = SlackChat(client, identity, members_ttl_s=settings.status.members_cache_s)
     router = Router(settings, SlackChannels(client))  # per-channel routing (issue 17)
     filing = replace(
@@ -237,7 +238,7 @@ async def build_services(settings: Settings) -> Services:
     slack = replace(slack, sources=MessageSources(filing_from, source_slack))
     slack = replace(slack, forms=FormFields(router, tracker))
     slack = replace(slack, notify=NotifyChoice(NotifyPrefs(sessions)))
-    sync, reminders, feed = _jira_sync(settings, sessions, tickets, identity, publisher)
+    sync, reminders, feed = _jira_sync(settings, sessions, tickets, identity, publisher, router)
     return Services(
         settings, engine, tickets, examples, classifier, tracker, status_tracker, client,
         worker, publisher, slack, comments, attachments,
@@ -251,6 +252,7 @@ def _jira_sync(
     tickets: TicketLog,
     identity: InstallationIdentity,
     publisher: Publisher,
+    router: Router,
 ) -> tuple[JiraSync, Reminders, JiraChangeFeed]:
     """The change feed over every project the bot files into, and the reminders."""
     store = SyncStore(sessions, tickets.clock)
@@ -261,7 +263,13 @@ def _jira_sync(
         store, feed, publisher.publish, installation=identity, labels=settings.jira.labels,
         projects=projects, settings=settings.sync, prefs=NotifyPrefs(sessions),
     )
+    routes = settings.routing.channels.values()
+    everyone = {*settings.approvals.approvers, *(u for r in routes for u in r.approvers or ())}
+
+    async def approvers_of(ticket: Ticket) -> list[str]:
+        return (await approvals_for(router, settings.approvals, ticket)).approvers
+
     reminders = Reminders(
-        store, Outbox(sessions), publisher.publish, settings.approvals.approvers, settings.sync
+        store, Outbox(sessions), publisher.publish, sorted(everyone), settings.sync, approvers_of
     )
     return sync, reminders, feed

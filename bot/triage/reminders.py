@@ -8,7 +8,8 @@ once. The wait is measured from the ``posted`` event of the ticket log; with
 so one due on a Saturday is sent on Monday morning.
 
 The optional daily digest (``sync.digest_at``, ``HH:MM`` UTC; weekdays only with working
-hours) sends each approver one direct message listing the tickets waiting for a decision. It
+hours) sends each approver one direct message listing the tickets waiting for their decision
+(a routed channel's tickets go to that route's approvers). It
 is an outbox task keyed ``digest:<date>:<approver>``, so it goes once a day however many
 replicas look; it rides on the oldest waiting ticket's task queue.
 """
@@ -36,6 +37,7 @@ REMINDER_KEY = "ticket:{id}:reminder"
 THREAD_REPLY = "thread_reply"
 DIRECT_MESSAGE = "direct_message"
 DIGEST_LINES = 20
+DIGEST_READ = 500  # waiting tickets read for one day's digests, oldest first
 
 
 def in_working_hours(hours: str | None, now: datetime) -> bool:
@@ -51,6 +53,10 @@ def in_working_hours(hours: str | None, now: datetime) -> bool:
     return start <= moment and (end_h == 24 or moment < time(end_h, end_m))
 
 
+ApproversOf = Callable[[Ticket], Awaitable[Sequence[str]]]
+"""Who may decide on a ticket: its channel's route's approvers, or the global ones."""
+
+
 class Reminders:
     def __init__(
         self,
@@ -59,11 +65,21 @@ class Reminders:
         publish: Callable[[int], Awaitable[None]],
         approvers: Sequence[str],
         settings: SyncSettings,
+        approvers_of: ApproversOf | None = None,
     ) -> None:
+        """``approvers``: everyone who may decide anywhere (the global list and every route's),
+        so the loop runs only when someone can be reminded; ``approvers_of`` narrows it to a
+        ticket's own approvers (all of ``approvers`` without it)."""
         self._store, self._outbox, self._publish = store, outbox, publish
         self._approvers = list(approvers)
+        self._approvers_of = approvers_of
         self._settings = settings
         self._loop: asyncio.Task[None] | None = None
+
+    async def _deciders(self, ticket: Ticket) -> list[str]:
+        if self._approvers_of is None:
+            return self._approvers
+        return list(await self._approvers_of(ticket))
 
     async def remind_due(self) -> list[int]:
         """Enqueue and send the reminders that are due now; the tickets reminded."""
@@ -76,15 +92,23 @@ class Reminders:
         due = await self._store.waiting_since(now - timedelta(seconds=after), REMINDER_KEY)
         if not due:
             return []
-        mentions = " ".join(f"<@{user}>" for user in self._approvers)
-        text = messages.REMINDER.format(approvers=mentions, waited=messages.duration(after))
-        await self._outbox.add(
-            [NewTask(t.id, REMINDER_KEY.format(id=t.id), THREAD_REPLY, {"text": text}) for t in due]
-        )
+        waited = messages.duration(after)
+        tasks, reminded = [], []
         for ticket in due:
-            log.info("ticket %s: reminding the approvers", ticket.id)
-            await self._publish(ticket.id)
-        return [t.id for t in due]
+            deciders = await self._deciders(ticket)
+            if not deciders:  # a route without approvers: nobody to remind
+                continue
+            mentions = " ".join(f"<@{user}>" for user in deciders)
+            text = messages.REMINDER.format(approvers=mentions, waited=waited)
+            tasks.append(NewTask(ticket.id, REMINDER_KEY.format(id=ticket.id), THREAD_REPLY,
+                                 {"text": text}))
+            reminded.append(ticket.id)
+        if tasks:
+            await self._outbox.add(tasks)
+        for ticket_id in reminded:
+            log.info("ticket %s: reminding the approvers", ticket_id)
+            await self._publish(ticket_id)
+        return reminded
 
     async def digest_due(self) -> bool:
         """Send today's digest if its time has come (once a day); whether one went out now."""
@@ -96,16 +120,20 @@ class Reminders:
         weekend = self._settings.working_hours is not None and now.weekday() >= 5
         if weekend or now.time() < time(hour, minute):
             return False
-        waiting = await self._store.waiting(limit=DIGEST_LINES + 1)
-        if not waiting:
+        waiting = await self._store.waiting(limit=DIGEST_READ)
+        per_approver: dict[str, list[Ticket]] = {}
+        for ticket in waiting:
+            for user in await self._deciders(ticket):
+                per_approver.setdefault(user, []).append(ticket)
+        if not per_approver:
             return False
-        text = digest_text(waiting)
         day = now.date().isoformat()
         first = waiting[0].id
         await self._outbox.add(
             [
-                NewTask(first, f"digest:{day}:{user}", DIRECT_MESSAGE, {"user": user, "text": text})
-                for user in self._approvers
+                NewTask(first, f"digest:{day}:{user}", DIRECT_MESSAGE,
+                        {"user": user, "text": digest_text(theirs[: DIGEST_LINES + 1])})
+                for user, theirs in per_approver.items()
             ]
         )
         await self._publish(first)

@@ -106,3 +106,33 @@ def test_a_long_digest_is_cut() -> None:
     text = digest_text(tickets)
     assert text.startswith("*Waiting for a decision (20+):*") and text.endswith("… and more")
     assert "&lt;b&gt;0&lt;/b&gt;" in text
+
+
+async def test_reminders_and_digests_go_to_each_tickets_own_approvers(
+    engine: AsyncEngine, ticket_log: TicketLog, leases: Leases, outbox: Outbox
+) -> None:
+    """A routed channel's tickets remind that route's approvers, not the global ones."""
+    routed = await posted_ticket(ticket_log, leases, key="a")
+    other = await posted_ticket(ticket_log, leases, key="b")
+    notices = FakeNotices()
+    publisher = Publisher(
+        ticket_log, outbox, FakeTracker(), FakeChat(), Settings(), notices=notices
+    )
+
+    async def approvers_of(ticket: Ticket) -> list[str]:
+        return ["U9"] if ticket.id == routed else ["U2"]
+
+    store = SyncStore(session_factory(engine), ticket_log.clock)
+    settings = SyncSettings(reminder_after_s=0.001, digest_at="00:00")
+    reminders = Reminders(
+        store, outbox, publisher.publish, ["U2", "U9"], settings, approvers_of
+    )
+    assert sorted(await due(reminders)) == sorted([routed, other])
+    texts = {t.ticket_id: t.payload.get("text", "") for t in await outbox.tasks(routed)}
+    texts |= {t.ticket_id: t.payload.get("text", "") for t in await outbox.tasks(other)}
+    assert texts[routed].startswith("<@U9> this ticket") and "<@U2>" not in texts[routed]
+    assert texts[other].startswith("<@U2> this ticket")
+    assert await reminders.digest_due()
+    digests = dict(notices.sent)
+    assert set(digests) == {"U2", "U9"}
+    assert "(1)" in digests["U9"] and "(1)" in digests["U2"]
