@@ -12,7 +12,7 @@ Reads ``github_issues.dev.csv`` and ``apache_jira.dev.csv`` from ``--data DIR`` 
   resident size during it (Linux ``/proc/self/clear_refs``) above the size before it.
 - **during a refit**: the memory of the largest size refitting in the background (6 % more
   examples added) while this thread keeps asking ``nearest`` and ``probabilities``; the longest
-  of those calls and how many were answered meanwhile.
+  of those calls and how many were answered meanwhile, beside the same calls with no refit.
 - **idle RSS**: a fresh process with the default local model loaded (one ticket classified)
   and a memory of 2,000 examples, 3 s idle; and which of scikit-learn / SciPy are imported.
 
@@ -86,19 +86,27 @@ def during_refit(data: Path, size: int) -> dict[str, Any]:
     memory = Memory(background=True)
     memory.add(rows[:size])
     assert memory.wait_refits() and memory._refitter is not None
-    before = memory.fitted
-    memory.add(rows[size:])  # grown 6 %: a refit starts in the background
-    waits, probe = [], [text for text, _ in rows[:200]]
-    while memory.fitted is before:
-        text = probe[len(waits) % len(probe)]
+    probe = [text for text, _ in rows[:200]]
+
+    def call(text: str) -> float:
         started = time.perf_counter()
         memory.nearest(text, 2)
         memory.probabilities(text)
-        waits.append((time.perf_counter() - started) * 1000)
+        return (time.perf_counter() - started) * 1000
+
+    quiet = [call(text) for text in probe[:100]]  # the same calls with no refit running
+    before = memory.fitted
+    memory.add(rows[size:])  # grown 6 %: a refit starts in the background
+    waits: list[float] = []
+    while memory.fitted is before:
+        waits.append(call(probe[len(waits) % len(probe)]))
     memory.close()
     return {"examples": size, "calls_during_refit": len(waits),
             "longest_call_ms": round(max(waits), 1),
-            "median_call_ms": round(sorted(waits)[len(waits) // 2], 1), "load": load()}
+            "median_call_ms": round(sorted(waits)[len(waits) // 2], 1),
+            "without_refit_longest_ms": round(max(quiet), 1),
+            "without_refit_median_ms": round(sorted(quiet)[len(quiet) // 2], 1),
+            "load": load()}
 
 
 async def _idle(data: Path) -> dict[str, Any]:

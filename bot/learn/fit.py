@@ -53,7 +53,8 @@ HELD_OUT_TRAIN = 5000  # at most this many examples train each held-out model
 FEW_FOLDS_FROM = 1000
 SKETCH_DIMS = 512
 CANDIDATES = 4
-CHUNK = 500
+CHUNK = 125  # sampled rows compared at once (their candidates' rows are copied: ~20 MB)
+SKETCH_ROWS = 1000
 SEED = 0
 
 Floats = npt.NDArray[np.float32]
@@ -175,7 +176,9 @@ def sketch(matrix: Matrix, dims: int = SKETCH_DIMS) -> Floats:
     signs = rng.choice(np.array([-1.0, 1.0], dtype=np.float32), size=features)
     buckets = rng.integers(0, dims, size=features)
     projection = sp.csr_matrix((signs, (np.arange(features), buckets)), shape=(features, dims))
-    rows: Floats = np.asarray((matrix @ projection).toarray(), dtype=np.float32)
+    rows: Floats = np.empty((matrix.shape[0], dims), dtype=np.float32)
+    for start in range(0, matrix.shape[0], SKETCH_ROWS):  # small temporaries
+        rows[start:start + SKETCH_ROWS] = (matrix[start:start + SKETCH_ROWS] @ projection).toarray()
     return rows
 
 
