@@ -210,7 +210,6 @@ async def build_services(settings: Settings) -> Services:
         tickets, Outbox(sessions), tracker, chat, settings, effects, notices=SlackNotices(client),
         router=router,
     )
-    worker.after_run = publisher.publish  # what filing enqueued (bot.db.sources), at once
     slack = SlackServices(
         intake=Intake(
             tickets, worker, settings.pipeline.concurrency, Quotas.from_settings(settings.quotas)
@@ -238,7 +237,15 @@ async def build_services(settings: Settings) -> Services:
     slack = replace(slack, sources=MessageSources(filing_from, source_slack))
     slack = replace(slack, forms=FormFields(router, tracker))
     slack = replace(slack, notify=NotifyChoice(NotifyPrefs(sessions)))
+    home = slack.home
+
+    async def after_run(ticket_id: int) -> None:  # what filing enqueued, at once; App Home
+        await publisher.publish(ticket_id)
+        await home.ticket_ran(ticket_id)
+
+    worker.after_run = after_run
     sync, reminders, feed = _jira_sync(settings, sessions, tickets, identity, publisher, router)
+    sync.on_changed = lambda changed: home.changed(t.requester_id for t in changed)
     return Services(
         settings, engine, tickets, examples, classifier, tracker, status_tracker, client,
         worker, publisher, slack, comments, attachments,

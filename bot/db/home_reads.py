@@ -37,3 +37,8 @@ class HomeReads(Store):
             tickets = (await session.execute(rows)).scalars().all()
             total = int((await session.execute(count)).scalar_one())
         return tickets, total
+
+    async def requester_of(self, ticket_id: int) -> str | None:
+        statement = select(Ticket.requester_id).where(Ticket.id == ticket_id)
+        async with self._read("read a ticket's requester") as session:
+            return (await session.execute(statement)).scalar_one_or_none()

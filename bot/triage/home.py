@@ -109,6 +109,22 @@ class HomeTab:
         looked at their Home tab."""
         await self.refresh_all([ticket.requester_id, *also, *self._seen_approvers()])
 
+    async def changed(self, requester_ids: Iterable[str]) -> None:
+        """After tickets changed without a click (posted, or changed in Jira): the Home tabs
+        of their requesters and of the approvers, only for people who have opened theirs."""
+        wanted = [*requester_ids, *self._seen_approvers()]
+        await self.refresh_all(u for u in wanted if u in self._seen)
+
+    async def ticket_ran(self, ticket_id: int) -> None:
+        """After the pipeline moved a ticket (posted it, say); never raises."""
+        if not self._seen:
+            return
+        try:
+            requester = await self._reads.requester_of(ticket_id)
+        except TicketbotError:
+            return  # the tabs catch up at the next open or change
+        await self.changed([requester] if requester else [])
+
     async def refresh_all(self, user_ids: Iterable[str]) -> None:
         unique = list(dict.fromkeys(u for u in user_ids if u))
         await asyncio.gather(*(self.refresh(user_id) for user_id in unique))

@@ -56,6 +56,9 @@ class JiraSync:
         prefs: NotifyPrefs | None = None,
     ) -> None:
         self._store, self._feed, self._publish = store, feed, publish
+        #: Called with the tickets a poll changed, once their notices are sent (the
+        #: composition root refreshes the App Home tabs that show them).
+        self.on_changed: Callable[[Sequence[Ticket]], Awaitable[None]] | None = None
         self._prefs = prefs
         self._installation = installation
         self._labels = [installation_label(installation.id), *labels]
@@ -136,7 +139,10 @@ class JiraSync:
         )
         if touched:
             log.info("jira %s: changes for tickets %s", project, ", ".join(map(str, touched)))
-            task = asyncio.create_task(self._publish_all(touched), name="jira-sync-publish")
+            changed = [tickets[i] for i in touched if i in tickets]
+            task = asyncio.create_task(
+                self._publish_all(touched, changed), name="jira-sync-publish"
+            )
             self._publishing.add(task)
             task.add_done_callback(self._publishing.discard)
 
@@ -151,9 +157,14 @@ class JiraSync:
                 return ticket_id
         return None
 
-    async def _publish_all(self, ticket_ids: Sequence[int]) -> None:
+    async def _publish_all(self, ticket_ids: Sequence[int], changed: Sequence[Ticket]) -> None:
         for ticket_id in ticket_ids:
             await self._publish(ticket_id)
+        if self.on_changed is not None and changed:
+            try:
+                await self.on_changed(changed)
+            except Exception:  # a view not refreshed is not worth a lost poll
+                log.exception("jira sync: could not refresh after changes")
 
     # ---- the loop -------------------------------------------------------------------------
 

@@ -116,3 +116,21 @@ async def test_the_status_the_change_feed_keeps_costs_jira_nothing(
     assert asked == ["KAN-1"]  # the feed's status: no Jira request
     [item] = screen.shown["U1"].mine
     assert item.status == "In Progress"
+
+
+async def test_changes_without_a_click_refresh_only_tabs_people_opened(
+    home: HomeTab, ticket_log: TicketLog, leases: Leases, screen: FakeHomeScreen
+) -> None:
+    """A new post or a change from Jira refreshes the requester's and the approvers' tabs,
+    but publishes nothing for people who never opened theirs (views.publish is rate-limited)."""
+    ticket_id = await posted_ticket(ticket_log, leases, "a")  # U1's
+    await home.ticket_ran(ticket_id)
+    assert screen.shown == {}  # nobody is looking
+    await home.opened("U2")
+    screen.shown.clear()
+    await home.ticket_ran(ticket_id)
+    assert set(screen.shown) == {"U2"}  # the approver; U1 never opened theirs
+    await home.opened("U1")
+    screen.shown.clear()
+    await home.changed(["U1"])
+    assert set(screen.shown) == {"U1", "U2"}

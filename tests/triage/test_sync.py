@@ -4,6 +4,7 @@ what is never told, the cursor, the lease, and backing off."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.db.engine import session_factory
 from bot.db.installation import InstallationIdentity
 from bot.db.leases import Leases
+from bot.db.models import Ticket
 from bot.db.outbox import Outbox
 from bot.db.prefs import NotifyPrefs
 from bot.db.sync import SyncStore
@@ -347,3 +349,28 @@ async def test_a_change_while_paging_rereads_the_window_once(
     assert feed.calls[-1][1] == first_since
     await sync.poll("KAN")  # then on: past the newest change
     assert feed.calls[-1][1] > first_since
+
+
+async def test_the_tickets_a_poll_changed_are_handed_on_after_their_notices(
+    store: SyncStore, feed: FakeChangeFeed, ticket_log: TicketLog, leases: Leases
+) -> None:
+    """``on_changed`` (App Home's refresh) hears of each changed ticket, after publishing."""
+    ticket_id = await posted_ticket(ticket_log, leases)
+    now = await store.clock.now()
+    published: list[int] = []
+    heard: list[tuple[list[int], list[int]]] = []
+
+    async def on_changed(changed: Sequence[Ticket]) -> None:
+        heard.append(([t.id for t in changed], list(published)))
+
+    sync = make_sync(store, feed, published)
+    sync.on_changed = on_changed
+    await sync.poll("KAN")
+    done = moved("1", now, "To Do", "Done")
+    feed.issues = [issue(ticket_id, now, status="Done", histories=(done,))]
+    await sync.poll("KAN")
+    for _ in range(50):
+        if heard:
+            break
+        await asyncio.sleep(0.01)
+    assert heard == [([ticket_id], [ticket_id])]
