@@ -9,9 +9,10 @@ row once per token budget (cached in ``--cache`` as .npy, so heads can be compar
 without re-encoding), timing one ticket at a time on the first 100 rows (the per-ticket
 latency) and batches for the rest. Then, with the warm split of the README's figures (train on
 the first part of the file, score the rest) and with 5 folds over the whole file, macro-F1 of:
-TF-IDF (the memory's own ``TfidfSpace`` and SGD model); the encoder's embeddings with a
-logistic-regression head; the average of the two views' probabilities; one linear model over
-the two views side by side (concatenation).
+TF-IDF (the memory's ``TfidfSpace`` and an SGD logistic model as the memory had it); the
+encoder's embeddings with the memory's dense head (``bot.learn.dense_head``); the average of the
+two views' probabilities (what the memory does, ``bot.learn.views``); one linear model over the
+two views side by side (concatenation, each block scaled by 1 or 2).
 """
 
 from __future__ import annotations
@@ -24,10 +25,11 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.linear_model import LogisticRegression, SGDClassifier
+from sklearn.linear_model import SGDClassifier
 from sklearn.metrics import f1_score
 
 from bench.paths import DataMissing, data_dir
+from bot.learn.dense_head import DenseHead
 from bot.learn.encoder import load_encoder
 from bot.learn.vectors import TfidfSpace
 from bot.settings_encoder import EncoderSettings
@@ -87,17 +89,13 @@ def tfidf_matrices(train: list[str], test: list[str]) -> tuple[sp.csr_matrix, sp
     return space.weigh(counts), space.weigh(space.counts(test))
 
 
-def encoder_head(c: float = 4.0) -> LogisticRegression:
-    return LogisticRegression(C=c, max_iter=2000)
-
-
 def score_split(texts: list[str], y: np.ndarray, vectors: np.ndarray,
                 train: np.ndarray, test: np.ndarray) -> dict[str, float]:
     tr_t, te_t = [texts[i] for i in train], [texts[i] for i in test]
     classes = np.unique(y[train])
     p_tfidf = tfidf_probabilities(tr_t, y[train], te_t)
-    head = encoder_head().fit(vectors[train], y[train])
-    p_enc = head.predict_proba(vectors[test])
+    head = DenseHead.fit(vectors[train], list(y[train]))
+    p_enc = np.array([[p[c] for c in classes] for p in head.probabilities_many(vectors[test])])
     a, b = tfidf_matrices(tr_t, te_t)
     out: dict[str, float] = {}
     for name, p in (("tfidf", p_tfidf), ("encoder", p_enc), ("average", (p_tfidf + p_enc) / 2)):

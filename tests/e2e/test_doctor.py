@@ -33,7 +33,7 @@ async def test_all_green_against_the_emulators(
     code, output = await doctor({**bot_env, "LOG_LEVEL": "ERROR"}, tmp_path)
     assert "FAIL" not in output, output
     assert code == 0
-    for name in ("settings", "slack bot token", "slack app token", "openai"):
+    for name in ("settings", "slack bot token", "slack app token", "openai", "sentence encoder"):
         assert any(name in row for row in rows(output)), output
     assert "Incident" in output  # the mapped type the project lacks is reported
     assert "xoxb-test" not in output and jira.api_token not in output
