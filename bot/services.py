@@ -184,7 +184,8 @@ async def build_services(settings: Settings) -> Services:
     filing = Filing(identity, timedelta(seconds=settings.jira.search_lag_s))
     encoder = encoder_view(settings.encoder)  # beside TF-IDF; None when turned off
     classifier = MemoryClassifier(build_chain(settings.classifier), examples,
-                                  background_refit=True, encoder=encoder)
+                                  background_refit=True, encoder=encoder,
+                                  lean=settings.classifier.memory_lean)
     if encoder is not None:
         classifier.add_warm_up(encoder.warm_up)  # loads on a worker thread once connected
     tracker = Tracker(settings.jira, metadata_ttl_s=settings.routing.metadata_cache_s)

@@ -134,6 +134,7 @@ class ClassifierSettings(_Section):
     max_attempts: int = Field(default=3, ge=1)
     breaker_failures: int = Field(default=3, ge=1)
     breaker_cooldown_s: float = Field(default=60.0, ge=0)
+    memory_lean: bool = False  # the learning memory without scikit-learn (bot.learn.memory)
     llama: LlamaSettings = Field(default_factory=LlamaSettings)
     openai: OpenAISettings = Field(default_factory=OpenAISettings)
     kobold: KoboldSettings = Field(default_factory=KoboldSettings)

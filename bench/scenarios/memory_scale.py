@@ -1,7 +1,7 @@
 """How the learning memory scales: rebuild time and peak, classification during a refit, idle RSS.
 
     .venv/bin/python -m bench.scenarios.memory_scale --data DIR [--sizes 2000,10000] \
-        [--out /tmp/memory_scale.json]
+        [--lean] [--out /tmp/memory_scale.json]
 
 Reads ``github_issues.dev.csv`` and ``apache_jira.dev.csv`` from ``--data DIR`` (else
 ``$TICKETBOT_BENCH_DATA``); sizes beyond the files' rows repeat them with a number appended
@@ -16,7 +16,8 @@ Reads ``github_issues.dev.csv`` and ``apache_jira.dev.csv`` from ``--data DIR`` 
 - **idle RSS**: a fresh process with the default local model loaded (one ticket classified)
   and a memory of 2,000 examples, 3 s idle; and which of scikit-learn / SciPy are imported.
 
-Figures depend on the machine and its load (``load average`` is reported with them).
+``--lean`` measures the memory without scikit-learn (``classifier.memory_lean``). Figures depend
+on the machine and its load (``load average`` is reported with them).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from bot.labels import Label
 from bot.learn.memory import Memory
 
 FILES = ("github_issues.dev.csv", "apache_jira.dev.csv")
+LEAN = "--lean" in sys.argv
 
 
 def examples(data: Path, count: int) -> list[tuple[str, Label]]:
@@ -61,7 +63,7 @@ def load() -> str:
 
 def rebuild(data: Path, size: int) -> dict[str, Any]:
     rows = examples(data, size)
-    memory = Memory(background=True)
+    memory = Memory(background=True, lean=LEAN)
     assert memory._refitter is not None
     memory._refitter.request = lambda: 0  # type: ignore[method-assign]  # hash only, no refit
     started = time.perf_counter()
@@ -83,7 +85,7 @@ def rebuild(data: Path, size: int) -> dict[str, Any]:
 
 def during_refit(data: Path, size: int) -> dict[str, Any]:
     rows = examples(data, int(size * 1.06))
-    memory = Memory(background=True)
+    memory = Memory(background=True, lean=LEAN)
     memory.add(rows[:size])
     assert memory.wait_refits() and memory._refitter is not None
     probe = [text for text, _ in rows[:200]]
@@ -114,7 +116,8 @@ async def _idle(data: Path) -> dict[str, Any]:
     from bot.learn.classifier import MemoryClassifier
     from bot.settings_loader import load_settings
 
-    classifier = MemoryClassifier(build_chain(load_settings().classifier, backends=["llama"]))
+    classifier = MemoryClassifier(build_chain(load_settings().classifier, backends=["llama"]),
+                                  lean=LEAN)
     rows = read_labelled_csv(data / FILES[0])[:2000]
     await asyncio.to_thread(classifier.remember, rows)
     classifier.start()
@@ -131,7 +134,8 @@ async def _idle(data: Path) -> dict[str, Any]:
 def child(what: str, data: Path, size: int) -> dict[str, Any]:
     """Run one measurement in a fresh interpreter (peaks and RSS of its own)."""
     out = subprocess.run([sys.executable, "-m", "bench.scenarios.memory_scale", "--child", what,
-                          "--data", str(data), "--sizes", str(size)],
+                          "--data", str(data), "--sizes", str(size),
+                          *(["--lean"] if LEAN else [])],
                          capture_output=True, text=True, check=True, env=os.environ.copy())
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
@@ -142,6 +146,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path)
     parser.add_argument("--sizes", default="2000,10000")
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--lean", action="store_true", help="the memory without scikit-learn")
     parser.add_argument("--child", choices=("rebuild", "during", "idle"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     try:

@@ -75,10 +75,10 @@ class MemoryClassifier:
     def __init__(self, chain: ClassifierChain, store: ExampleStore | None = None,
                  *, few_shot: int = FEW_SHOT, sleep: Sleep = asyncio.sleep,
                  background_refit: bool = False, memory: Memory | None = None,
-                 encoder: EncoderView | None = None) -> None:
+                 encoder: EncoderView | None = None, lean: bool = False) -> None:
         self.chain = chain
         self.memory = memory if memory is not None else Memory(
-            background=background_refit, views=[encoder] if encoder else [])
+            background=background_refit, views=[encoder] if encoder else [], lean=lean)
         self._vectors = StoredVectors(encoder) if encoder is not None else None
         self.weights = Weights()
         self.duplicates = DuplicateFinder(store, self.memory) if store else None

@@ -36,7 +36,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from bot.labels import Label
-from bot.learn.head import LinearHead
+from bot.learn.head import Head, HeadFit, LinearHead
 from bot.learn.vectors import Matrix
 from bot.learn.views import ViewHeads, average_many, fit_view_heads
 
@@ -81,7 +81,7 @@ class Fitted:
     scale: Floats  # the IDF weights its rows and its queries are weighed with
     size: int
     stamp: tuple[int, int]
-    head: LinearHead | None
+    head: Head | None
     threshold: float = MAX_THRESHOLD
     confident_at: float | None = None
     held_out: Mapping[int, dict[Label, float]] = field(default_factory=dict)
@@ -108,16 +108,18 @@ def folds(n: int) -> int:
     return 5 if n <= FEW_FOLDS_FROM else 2
 
 
-def build(snapshot: Snapshot) -> Fitted:
-    """Fit the head and calibrate the threshold and the confidence level (see the docstring)."""
+def build(snapshot: Snapshot, fit_head: HeadFit = LinearHead.fit) -> Fitted:
+    """Fit the head and calibrate the threshold and the confidence level (see the docstring);
+    ``fit_head``: scikit-learn's SGD (``bot.learn.head``) or NumPy's (``bot.learn.sparse_head``,
+    the memory's ``lean`` choice)."""
     labels = np.array(snapshot.labels)
     empty = Fitted(snapshot.scale, len(snapshot), snapshot.stamp, None)
     if len(set(snapshot.labels)) < MIN_TO_FIT:
         return empty
     rows = snapshot.tfidf
-    head = LinearHead.fit(rows, labels, epochs(len(labels)))
+    head = fit_head(rows, labels, epochs(len(labels)))
     threshold = calibrate_threshold(snapshot.tfidf, snapshot.labels)
-    held_out = held_out_probabilities(rows, labels, snapshot.dense)
+    held_out = held_out_probabilities(rows, labels, snapshot.dense, fit_head)
     picked = sorted(held_out)
     confident_at = calibrate_confidence([held_out[i] for i in picked],
                                         [snapshot.labels[i] for i in picked])
@@ -133,8 +135,8 @@ def sample(n: int, size: int) -> npt.NDArray[np.int64]:
 
 
 def held_out_probabilities(rows: Matrix, labels: npt.NDArray[np.str_],
-                           dense: Mapping[str, tuple[float, Floats]] | None = None
-                           ) -> dict[int, dict[Label, float]]:
+                           dense: Mapping[str, tuple[float, Floats]] | None = None,
+                           fit_head: HeadFit = LinearHead.fit) -> dict[int, dict[Label, float]]:
     """Probabilities for sampled examples from models fitted without them."""
     chosen = sample(len(labels), HELD_OUT_SAMPLE)
     k = folds(len(labels))
@@ -147,7 +149,7 @@ def held_out_probabilities(rows: Matrix, labels: npt.NDArray[np.str_],
                 train, size=HELD_OUT_TRAIN, replace=False))
         if len(set(labels[train])) < MIN_TO_FIT or not len(test):
             continue
-        head = LinearHead.fit(rows[train], labels[train], epochs(len(train)))
+        head = fit_head(rows[train], labels[train], epochs(len(train)))
         views = fit_view_heads(dense or {}, list(labels), train)
         found = average_many(head.probabilities_many(rows[test]), views,
                              {name: vectors[test] for name, (_, vectors) in (dense or {}).items()})

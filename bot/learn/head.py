@@ -6,11 +6,12 @@ fixed number of passes (``epochs``) and a fixed seed, so the same rows give the 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
-from sklearn.linear_model import SGDClassifier
 
 from bot.labels import LABELS, Label
 from bot.learn.vectors import Matrix
@@ -18,12 +19,28 @@ from bot.learn.vectors import Matrix
 ALPHA = 1e-5
 
 
+class Head(Protocol):
+    """What the memory asks of a head (this one, or ``bot.learn.sparse_head``'s)."""
+
+    @property
+    def classes(self) -> Sequence[Label]: ...
+
+    def probabilities_many(self, rows: Matrix) -> list[dict[Label, float]]: ...
+
+    def probabilities(self, row: Matrix) -> dict[Label, float]: ...
+
+
+HeadFit = Callable[[Matrix, "npt.NDArray[np.str_]", int], Head]
+
+
 @dataclass(frozen=True, slots=True)
 class LinearHead:
-    model: SGDClassifier
+    model: Any  # sklearn.linear_model.SGDClassifier (imported when first fitted)
 
     @classmethod
     def fit(cls, rows: Matrix, labels: npt.NDArray[np.str_], epochs: int) -> LinearHead:
+        from sklearn.linear_model import SGDClassifier  # ~70 MB: only when this head is used
+
         model = SGDClassifier(loss="log_loss", alpha=ALPHA, max_iter=epochs, tol=None,
                               random_state=0)
         return cls(model.fit(rows, labels))

@@ -9,12 +9,15 @@ Stored rows keep their raw (sublinear) term frequencies; IDF weights are applied
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import HashingVectorizer
+
+from bot.learn.hashing import char_wb_ngrams, hashed_counts, word_ngrams
 
 TEXT_FEATURES = 2**18  # per block of the whole text
 TITLE_FEATURES = 2**16  # per block of the title (short: fewer distinct n-grams)
@@ -27,19 +30,29 @@ Matrix: TypeAlias = Any  # scipy.sparse.csr_matrix; scipy ships no type hints
 Floats: TypeAlias = npt.NDArray[np.float32]
 
 
-def _hashers(n_features: int) -> tuple[HashingVectorizer, HashingVectorizer]:
+Hasher = Callable[[list[str]], Matrix]
+
+
+def _hashers(n_features: int, lean: bool) -> tuple[Hasher, Hasher]:
+    """Word 1–2-gram and char_wb 2–5-gram counts: scikit-learn's ``HashingVectorizer``, or with
+    ``lean`` the same counts from ``bot.learn.hashing`` (no scikit-learn; 1.5× slower)."""
+    if lean:
+        return (partial(hashed_counts, analyzer=word_ngrams, n_features=n_features),
+                partial(hashed_counts, analyzer=char_wb_ngrams, n_features=n_features))
+    from sklearn.feature_extraction.text import HashingVectorizer
+
     common = {"n_features": n_features, "alternate_sign": False, "norm": None,
               "dtype": np.float32}
-    return (HashingVectorizer(ngram_range=(1, 2), **common),
-            HashingVectorizer(analyzer="char_wb", ngram_range=(2, 5), **common))
+    return (HashingVectorizer(ngram_range=(1, 2), **common).transform,
+            HashingVectorizer(analyzer="char_wb", ngram_range=(2, 5), **common).transform)
 
 
 class TfidfSpace:
     """Hashed word and character n-grams with document frequencies counted as rows are added."""
 
-    def __init__(self) -> None:
-        self._text = _hashers(TEXT_FEATURES)
-        self._title = _hashers(TITLE_FEATURES)
+    def __init__(self, *, lean: bool = False) -> None:
+        self._text = _hashers(TEXT_FEATURES, lean)
+        self._title = _hashers(TITLE_FEATURES, lean)
         self._block_weight = np.ones(N_FEATURES, dtype=np.float32)
         self._block_weight[2 * TEXT_FEATURES:] = TITLE_WEIGHT
         self._df = np.zeros(N_FEATURES, dtype=np.float32)
@@ -53,8 +66,8 @@ class TfidfSpace:
                               for i in range(0, len(texts), HASH_BATCH)], format="csr")
         cut = [text[:MAX_CHARS].lower() for text in texts]
         titles = [text.split("\n", 1)[0] for text in cut]
-        blocks = [hasher.transform(cut) for hasher in self._text]
-        blocks += [hasher.transform(titles) for hasher in self._title]
+        blocks = [hasher(cut) for hasher in self._text]
+        blocks += [hasher(titles) for hasher in self._title]
         matrix = sp.hstack(blocks, format="csr")
         matrix.data = 1.0 + np.log(matrix.data)
         return matrix
