@@ -39,6 +39,7 @@ SHIPPED = (
     "bot/_shipped/migrations/versions/0001_ticket_log.py",
     "emulators/stack.py",
     "sandbox/commands.py",
+    "bot/learn/data/minilm-vocab.txt",  # the encoder's vocabulary (bot.learn.encoder)
 )
 SCRIPT = "/ticket Please add dark mode to the portal\nquit\n"
 SANDBOX_TIMEOUT_S = 120
