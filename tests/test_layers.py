@@ -20,7 +20,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("bot", "bot.tickets", "bot.labels", "bot.shipped"),
     ("bot.errors", "bot.messages"),
     ("bot.settings", "bot.settings_loader"),
-    ("bot.logs", "bot.health", "bot.retry", "bot.model_fetch", "bot.metrics",
+    ("bot.logs", "bot.health", "bot.retry", "bot.loops", "bot.model_fetch", "bot.metrics",
      "bot.metrics_http"),
     ("bot.db",),
     ("bot.classify",),

@@ -17,7 +17,6 @@ update, the transition and the type change are idempotent.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
@@ -30,6 +29,7 @@ from bot.db.sources import CONFIRM_IN_SOURCE, COPY_FILES
 from bot.db.tickets import TicketLog
 from bot.errors import TicketbotError, TransientError
 from bot.labels import Label, parse_label
+from bot.loops import Every
 from bot.settings import Settings
 from bot.tickets import BOT_ACTOR, Decision
 from bot.triage.ports import Chat, IssueTracker, Notices
@@ -100,7 +100,10 @@ class Publisher:
         self._chat = chat
         self._types = settings.jira.issue_types
         self._pipeline = settings.pipeline
-        self._loop: asyncio.Task[None] | None = None
+        self._loop = Every(
+            "ticket-publisher", self.publish_due, self._pipeline.resume_interval_s,
+            "could not look for decisions still to publish",
+        )
         self._running: dict[int, asyncio.Task[None]] = {}
 
     async def publish(self, ticket_id: int) -> None:
@@ -130,21 +133,10 @@ class Publisher:
         return len(due)
 
     def start(self) -> None:
-        self._loop = asyncio.create_task(self._forever(), name="ticket-publisher")
+        self._loop.start()
 
     async def stop(self) -> None:
-        if self._loop is not None:
-            self._loop.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._loop
-
-    async def _forever(self) -> None:
-        while True:
-            try:
-                await self.publish_due()
-            except Exception:
-                log.exception("could not look for decisions still to publish")
-            await asyncio.sleep(self._pipeline.resume_interval_s)
+        await self._loop.stop()
 
     async def _run(self, task: TicketTask) -> bool:
         """Do one task; True when the ticket's next task may follow."""

@@ -16,8 +16,6 @@ replicas look; it rides on the oldest waiting ticket's task queue.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, time, timedelta
@@ -26,7 +24,7 @@ from bot import messages
 from bot.db.models import Ticket
 from bot.db.outbox import NewTask, Outbox
 from bot.db.sync import SyncStore
-from bot.errors import TicketbotError
+from bot.loops import Every
 from bot.settings_sync import WORKING_HOURS, SyncSettings
 from bot.tracker.summary import make_summary
 from bot.triage.sync_plan import escape
@@ -74,7 +72,10 @@ class Reminders:
         self._approvers = list(approvers)
         self._approvers_of = approvers_of
         self._settings = settings
-        self._loop: asyncio.Task[None] | None = None
+        self._loop = Every(
+            "reminders", self._round, settings.reminder_check_s,
+            "reminders: could not look for waiting tickets",
+        )
 
     async def _deciders(self, ticket: Ticket) -> list[str]:
         if self._approvers_of is None:
@@ -143,24 +144,14 @@ class Reminders:
         if self._approvers and (
             self._settings.reminder_after_s is not None or self._settings.digest_at is not None
         ):
-            self._loop = asyncio.create_task(self._forever(), name="reminders")
+            self._loop.start()
 
     async def stop(self) -> None:
-        if self._loop is not None:
-            self._loop.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._loop
+        await self._loop.stop()
 
-    async def _forever(self) -> None:
-        while True:
-            try:
-                await self.remind_due()
-                await self.digest_due()
-            except TicketbotError as exc:
-                log.warning("reminders: could not look for waiting tickets: %s", exc)
-            except Exception:
-                log.exception("reminders: could not look for waiting tickets")
-            await asyncio.sleep(self._settings.reminder_check_s)
+    async def _round(self) -> None:
+        await self.remind_due()
+        await self.digest_due()
 
 
 def digest_text(waiting: Sequence[Ticket]) -> str:

@@ -19,7 +19,6 @@ refuses for good, is given up, and the author is told in the thread (only them).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Sequence
@@ -37,6 +36,7 @@ from bot.errors import (
     TrackerConfigError,
     TransientError,
 )
+from bot.loops import Every
 from bot.settings import PipelineSettings
 from bot.tickets import SourceFile
 from bot.tracker.comment_body import SlackComment, marker
@@ -81,7 +81,10 @@ class ThreadSync:
         self._chat = chat
         self._files = files
         self._pipeline = pipeline
-        self._loop: asyncio.Task[None] | None = None
+        self._loop = Every(
+            "thread-sync", self.push_due, pipeline.resume_interval_s,
+            "could not look for thread replies to copy",
+        )
 
     # -- what Slack tells us -----------------------------------------------------------
 
@@ -139,21 +142,10 @@ class ThreadSync:
         return len(due)
 
     def start(self) -> None:
-        self._loop = asyncio.create_task(self._forever(), name="thread-sync")
+        self._loop.start()
 
     async def stop(self) -> None:
-        if self._loop is not None:
-            self._loop.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._loop
-
-    async def _forever(self) -> None:
-        while True:
-            try:
-                await self.push_due()
-            except Exception:
-                log.exception("could not look for thread replies to copy")
-            await asyncio.sleep(self._pipeline.resume_interval_s)
+        await self._loop.stop()
 
     async def _run(self, row: ThreadComment) -> None:
         ticket = await self._tickets.get(row.ticket_id)
