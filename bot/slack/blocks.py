@@ -146,7 +146,8 @@ def parse_type_value(value: str) -> tuple[int, str] | None:
         return None
 
 
-def _buttons(ticket: Ticket) -> dict[str, Any]:
+def decision_buttons(ticket: Ticket, block_id: str | None = None) -> dict[str, Any]:
+    """Approve / Reject on the ticket's message (App Home passes its own ``block_id``)."""
     def button(text: str, action_id: str, style: str) -> dict[str, Any]:
         return {
             "type": "button",
@@ -158,7 +159,7 @@ def _buttons(ticket: Ticket) -> dict[str, Any]:
 
     return {
         "type": "actions",
-        "block_id": f"decide-{ticket.id}",
+        "block_id": block_id or f"decide-{ticket.id}",
         "elements": [
             button(messages.APPROVE, APPROVE_ACTION, "primary"),
             button(messages.REJECT, REJECT_ACTION, "danger"),
@@ -172,7 +173,7 @@ def _type_block(ticket: Ticket) -> dict[str, Any]:
 
 def ticket_message(ticket: Ticket) -> Message:
     """The channel message for a filed ticket: a type selector, Approve and Reject buttons."""
-    blocks = [*_body(ticket), _type_block(ticket), _buttons(ticket)]
+    blocks = [*_body(ticket), _type_block(ticket), decision_buttons(ticket)]
     return {"text": _notification(ticket), "blocks": blocks}
 
 

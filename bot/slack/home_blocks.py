@@ -11,7 +11,7 @@ from typing import Any
 
 from bot import messages
 from bot.db.models import Ticket
-from bot.slack.blocks import APPROVE_ACTION, REJECT_ACTION, escape, fit, section, ticket_summary
+from bot.slack.blocks import decision_buttons, escape, fit, section, ticket_summary
 from bot.triage.ports import HomeContent, HomeTicket
 
 HOME_CALLBACK = "ticketbot_home"
@@ -77,24 +77,5 @@ def _waiting(ticket: Ticket, now: datetime) -> list[dict[str, Any]]:
         label=escape(ticket.label or "?"),
         age=age(ticket.created_at, now),
     )
-    return [section(_headline(ticket)), _context(line), _buttons(ticket)]
-
-
-def _buttons(ticket: Ticket) -> dict[str, Any]:
-    def button(text: str, action_id: str, style: str) -> dict[str, Any]:
-        return {
-            "type": "button",
-            "text": {"type": "plain_text", "text": text},
-            "action_id": action_id,
-            "value": str(ticket.id),
-            "style": style,
-        }
-
-    return {
-        "type": "actions",
-        "block_id": f"home-decide-{ticket.id}",
-        "elements": [
-            button(messages.APPROVE, APPROVE_ACTION, "primary"),
-            button(messages.REJECT, REJECT_ACTION, "danger"),
-        ],
-    }
+    buttons = decision_buttons(ticket, f"home-decide-{ticket.id}")
+    return [section(_headline(ticket)), _context(line), buttons]
