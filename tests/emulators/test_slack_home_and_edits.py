@@ -4,23 +4,23 @@ message edits / deletions as events, driven by slack_sdk / slack_bolt over Socke
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import aiohttp
 import pytest
-from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
-from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from emulators.slack import SlackEmulator
+from tests.emulators.bolt_app import (
+    TIMEOUT,
+    Body,
+    connected,
+    new_app,
+)
+from tests.emulators.bolt_app import client as client
+from tests.emulators.bolt_app import slack as slack
 
-BOT_TOKEN = "xoxb-home-test"
-APP_TOKEN = "xapp-home-test"
-TIMEOUT = 10.0
-Body = dict[str, Any]
 HOME = {
     "type": "home",
     "blocks": [
@@ -39,33 +39,6 @@ HOME = {
         },
     ],
 }
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[SlackEmulator]:
-    async with SlackEmulator(bot_token=BOT_TOKEN, app_token=APP_TOKEN) as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def client(slack: SlackEmulator) -> AsyncWebClient:
-    return AsyncWebClient(token=BOT_TOKEN, base_url=slack.api_url)
-
-
-@asynccontextmanager
-async def connected(slack: SlackEmulator, app: AsyncApp) -> AsyncIterator[None]:
-    handler = AsyncSocketModeHandler(app, APP_TOKEN)
-    await handler.connect_async()  # type: ignore[no-untyped-call]
-    await slack.wait_for_connections(1, TIMEOUT)
-    try:
-        yield
-    finally:
-        await handler.close_async()  # type: ignore[no-untyped-call]
-
-
-def new_app(slack: SlackEmulator) -> AsyncApp:
-    return AsyncApp(client=AsyncWebClient(token=BOT_TOKEN, base_url=slack.api_url))
-
 
 async def test_views_publish_stores_one_home_view_per_user(
     slack: SlackEmulator, client: AsyncWebClient
