@@ -20,7 +20,7 @@ from bot.tickets import TicketState
 from emulators.jira import JiraEmulator
 from emulators.openai import OpenAIEmulator
 from emulators.slack import SlackEmulator
-from emulators.stack import Emulators, base_environment, sqlite_url
+from emulators.stack import BotProcess, Emulators, base_environment, sqlite_url
 
 TEST_CONFIG = """
 jira:
@@ -69,6 +69,16 @@ def bot_environment(
         "LOG_LEVEL": "INFO",
         **extra,
     }
+
+
+async def start_replicas(env: Mapping[str, str], workdir: Path, count: int = 2) -> list[BotProcess]:
+    """``count`` bots sharing ``env``'s database, each started in its own directory
+    (``r0``, ``r1`` …) under ``workdir``."""
+    replicas = []
+    for n in range(count):
+        (workdir / f"r{n}").mkdir()
+        replicas.append(await BotProcess(dict(env), workdir / f"r{n}").start())
+    return replicas
 
 
 async def read_tickets(workdir: Path) -> list[Ticket]:

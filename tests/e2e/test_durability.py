@@ -17,7 +17,7 @@ from bot.tickets import TicketState
 from emulators.jira import JiraEmulator
 from emulators.slack import SlackEmulator
 from emulators.stack import BotProcess
-from tests.e2e.harness import read_tickets, settled
+from tests.e2e.harness import read_tickets, settled, start_replicas
 from tests.e2e.test_ticket_flow import posted
 
 
@@ -145,11 +145,7 @@ async def test_two_replicas_on_postgresql_process_each_ticket_once(
 ) -> None:
     url, engine = shared_postgres
     env = {**bot_env, "DATABASE_URL": url}
-    replicas = [
-        await BotProcess(env, tmp_path / f"r{n}").start()
-        for n in range(2)
-        if (tmp_path / f"r{n}").mkdir() is None
-    ]
+    replicas = await start_replicas(env, tmp_path)
     try:
         await slack.wait_for_connections(2, timeout=30)
         await slack.wait_for(lambda: slack.open_connections >= 2, timeout=30)

@@ -16,7 +16,7 @@ from emulators.jira import JiraEmulator
 from emulators.openai import OpenAIEmulator
 from emulators.slack import SlackEmulator, StoredMessage
 from emulators.stack import BotFailed, BotProcess, start_connected
-from tests.e2e.harness import LIFTED_QUOTAS, TEST_CONFIG, bot_environment
+from tests.e2e.harness import LIFTED_QUOTAS, TEST_CONFIG, bot_environment, start_replicas
 from tests.e2e.test_modal_and_status import status_reply
 from tests.e2e.test_ticket_flow import file_ticket, posted
 
@@ -190,10 +190,7 @@ async def test_two_replicas_tell_each_change_once(
 ) -> None:
     url, _ = shared_postgres
     env = {**bot_env, "DATABASE_URL": url}
-    replicas = []
-    for n in range(2):
-        (tmp_path / f"r{n}").mkdir()
-        replicas.append(await BotProcess(env, tmp_path / f"r{n}").start())
+    replicas = await start_replicas(env, tmp_path)
     try:
         await slack.wait_for_connections(2, timeout=30)
         message, key = await filed(slack, jira, "Wifi in the lab keeps dropping")

@@ -29,7 +29,7 @@ from bot.tickets import TicketState
 from emulators.jira import JiraEmulator, RecordedRequest
 from emulators.slack import SlackEmulator
 from emulators.stack import BotProcess
-from tests.e2e.harness import TEST_CONFIG
+from tests.e2e.harness import TEST_CONFIG, start_replicas
 from tests.e2e.test_ticket_flow import file_ticket
 
 LEASE_TTL_S = 1.5
@@ -89,10 +89,7 @@ async def test_a_jira_step_longer_than_the_lease_files_once_and_fails_nothing(
 ) -> None:
     url, engine = shared_postgres
     env = {**bot_env, "DATABASE_URL": url, "TICKETBOT_CONFIG": str(replica_config(tmp_path))}
-    replicas = []
-    for n in range(2):
-        (tmp_path / f"r{n}").mkdir()
-        replicas.append(await BotProcess(env, tmp_path / f"r{n}").start())
+    replicas = await start_replicas(env, tmp_path)
     log = TicketLog(session_factory(engine))
     try:
         await slack.wait_for_connections(2, timeout=30)

@@ -15,7 +15,7 @@ from bot.tickets import TicketState
 from emulators.jira import JiraEmulator
 from emulators.slack import BOT_ID, BOT_USER_ID, SlackEmulator, StoredMessage, events
 from emulators.stack import BotProcess, sqlite_url, start_connected
-from tests.e2e.harness import read_tickets
+from tests.e2e.harness import read_tickets, start_replicas
 from tests.e2e.test_jira_sync import polled, sync_config
 from tests.e2e.test_ticket_flow import file_ticket, posted
 
@@ -155,10 +155,7 @@ async def test_two_replicas_copy_each_reply_once(
 ) -> None:
     url, engine = shared_postgres
     env = {**bot_env, "DATABASE_URL": url}
-    replicas = []
-    for n in range(2):
-        (tmp_path / f"r{n}").mkdir()
-        replicas.append(await BotProcess(env, tmp_path / f"r{n}").start())
+    replicas = await start_replicas(env, tmp_path)
     try:
         await slack.wait_for(lambda: slack.open_connections >= 2, timeout=30)
         parent = await ticket_message(slack)
