@@ -27,7 +27,9 @@ from typing import Any
 import numpy as np
 
 from bot.errors import EncoderUnavailable
+from bot.learn.requantize import CONVERSION, requantized
 from bot.settings_encoder import EncoderSettings
+from bot.settings_loader import model_home
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +112,8 @@ def load_encoder(settings: EncoderSettings) -> Encoder:
     if expected is not None and digest != expected:
         raise EncoderUnavailable(f"the encoder model {path} is not the published file "
                                  f"(sha256 {digest[:12]}…, expected {expected[:12]}…)")
+    if expected is not None and settings.requantize:
+        path, name = _int8_products(path, digest, name)
     try:
         session = _session(path, settings.threads)
         tokenizer = _tokenizer(vocab, settings.max_tokens)
@@ -124,6 +128,20 @@ def load_encoder(settings: EncoderSettings) -> Encoder:
     log.info("encoder: %s loaded (%d dimensions, %d tokens, %d thread(s))", encoder.id,
              encoder.dim, settings.max_tokens, settings.threads)
     return encoder
+
+
+def _int8_products(path: Path, digest: str, name: str) -> tuple[Path, str]:
+    """The packaged model converted to int8 matrix products (``bot.learn.requantize``), made
+    once in the models folder; the model as shipped when that folder cannot be written."""
+    converted = f"{name}-{CONVERSION}"
+    target = model_home() / "models" / f"{converted}-{digest[:12]}.onnx"
+    try:
+        return requantized(path, target), converted
+    except Exception as exc:  # OSError, or onnx / the quantiser failing: still usable as is
+        log.warning("encoder: could not convert %s to int8 matrix products as %s (%s: %s); "
+                    "using it as shipped (about twice the time and 60 MB more)", name,
+                    target, type(exc).__name__, exc)
+        return path, name
 
 
 def _sha256(path: Path) -> str:

@@ -8,6 +8,7 @@ import time
 from bot.errors import EncoderUnavailable
 from bot.health import Check
 from bot.learn.encoder import Encoder, load_encoder
+from bot.learn.requantize import CONVERSION
 from bot.settings import Settings
 
 TITLE = "sentence encoder"
@@ -22,8 +23,13 @@ async def check_encoder(settings: Settings) -> list[Check]:
         encoder, ms = await asyncio.to_thread(_load_and_time, settings)
     except EncoderUnavailable as exc:
         return [Check(TITLE, True, f"{exc}; {FALLBACK}", warning=True)]
-    return [Check(TITLE, True, f"{encoder.id}: {encoder.dim} dimensions, {ms:.0f} ms for "
-                               f"a {encoder.max_tokens}-token ticket")]
+    detail = (f"{encoder.id}: {encoder.dim} dimensions, {ms:.0f} ms for a "
+              f"{encoder.max_tokens}-token ticket")
+    wanted = settings.encoder.requantize and settings.encoder.model_path is None
+    if wanted and CONVERSION not in encoder.id:
+        return [Check(TITLE, True, f"{detail}; running as shipped: the conversion to int8 "
+                                   "matrix products failed (see the log)", warning=True)]
+    return [Check(TITLE, True, detail)]
 
 
 def _load_and_time(settings: Settings) -> tuple[Encoder, float]:

@@ -32,7 +32,7 @@ def test_learn_stores_each_examples_vector_once(runner: CliRunner, tmp_path: Pat
     env = {"DATABASE_URL": url}
     first = runner.invoke(main, ["learn", "--csv", str(history)], env=env)
     assert first.exit_code == 0, first.output
-    assert "encoder: 3 examples encoded and stored (all-MiniLM-L6-v2-int8@" in first.output
+    assert "encoder: 3 examples encoded and stored (all-MiniLM-L6-v2-int8-dyn1@" in first.output
     rows = stored(url)
     assert len(rows) == 3 and all(r.embedding and len(r.embedding) == 4 * 384 for r in rows)
     again = runner.invoke(main, ["learn", "--csv", str(history)], env=env)
