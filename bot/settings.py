@@ -107,7 +107,7 @@ class JiraSettings(_Section):
 
 class LlamaSettings(_Section):
     model_path: Path = DEFAULT_MODEL_PATH
-    n_ctx: int = Field(default=2048, ge=256)
+    n_ctx: int = Field(default=1024, ge=256)
     n_threads: int | None = Field(default=None, ge=1)
     max_ticket_tokens: int = Field(default=256, ge=32)
     calibrate: bool = True
@@ -134,7 +134,7 @@ class ClassifierSettings(_Section):
     max_attempts: int = Field(default=3, ge=1)
     breaker_failures: int = Field(default=3, ge=1)
     breaker_cooldown_s: float = Field(default=60.0, ge=0)
-    memory_lean: bool = False  # the learning memory without scikit-learn (bot.learn.memory)
+    memory_lean: bool = True  # the learning memory without scikit-learn (bot.learn.memory)
     llama: LlamaSettings = Field(default_factory=LlamaSettings)
     openai: OpenAISettings = Field(default_factory=OpenAISettings)
     kobold: KoboldSettings = Field(default_factory=KoboldSettings)

@@ -53,7 +53,7 @@ class LlamaBackend:
         self,
         model_path: Path,
         *,
-        n_ctx: int = 2048,
+        n_ctx: int = 1024,
         n_threads: int | None = None,
         max_ticket_tokens: int = 256,
         calibrate: bool = True,

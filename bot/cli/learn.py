@@ -65,9 +65,11 @@ def run_learning_eval(csv_path: Path, limit: int | None, as_json: bool,
     if not rows:
         raise click.UsageError(f"{csv_path} has no labelled rows to stream")
     warm = read_labelled_csv(opts["warm"], opts["warm_limit"]) if opts["warm"] else []
-    encoder = None if opts["no_encoder"] else encoder_view(settings_or_exit().encoder)
+    settings = settings_or_exit()
+    encoder = None if opts["no_encoder"] else encoder_view(settings.encoder)
     classifier = MemoryClassifier(_no_model() if opts["no_model"] else chain(),
-                                  few_shot=opts["few_shot"], encoder=encoder)
+                                  few_shot=opts["few_shot"], encoder=encoder,
+                                  lean=settings.classifier.memory_lean)
     calibrate_on = 0 if opts["no_model"] else opts["calibrate"]
     keep = _keep(opts["unmarked"], opts["skip"], len(rows))
     report = asyncio.run(_stream(classifier, rows, warm, calibrate_on, _span(opts["span"]), keep))

@@ -16,8 +16,10 @@ Costs, for N examples (sub-quadratic):
   models that did not see them (5 folds while the memory is small, 2 beyond ``FEW_FOLDS_FROM``),
   each trained on at most ``HELD_OUT_TRAIN`` examples.
 
-Views: the plug for a second representation. ``Snapshot.tfidf`` is the TF-IDF view (sparse
-rows; near-duplicates and duplicate hints use it alone); ``Snapshot.dense`` maps a view's name to
+Views: the plug for a second representation. ``Snapshot.counts`` is the TF-IDF view (raw
+counts, weighed here: per block for the head, ``bot.learn.vectors.weigh_blocks``, as one unit
+vector for the near-duplicate threshold, as ``Memory.nearest`` compares; one after the other,
+so the two weighed copies never exist at once); ``Snapshot.dense`` maps a view's name to
 (its weight, an N × d float32 array of unit rows), e.g. sentence-encoder embeddings stored with
 each example. Each view gets its own head beside the TF-IDF head, and the probabilities are
 their weighted average (``bot.learn.views``: measured better than one head over the views side
@@ -37,7 +39,7 @@ import scipy.sparse as sp
 
 from bot.labels import Label
 from bot.learn.head import Head, HeadFit, LinearHead
-from bot.learn.vectors import Matrix
+from bot.learn.vectors import Matrix, weigh, weigh_blocks
 from bot.learn.views import ViewHeads, average_many, fit_view_heads
 
 log = logging.getLogger(__name__)
@@ -62,9 +64,9 @@ Floats = npt.NDArray[np.float32]
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """The examples as they were when a refit began (rows IDF-weighted with ``scale``)."""
+    """The examples as they were when a refit began (raw counts; IDF weights ``scale``)."""
 
-    tfidf: Matrix
+    counts: Matrix
     labels: tuple[Label, ...]
     scale: Floats
     dense: Mapping[str, tuple[float, Floats]] = field(default_factory=dict)
@@ -116,9 +118,9 @@ def build(snapshot: Snapshot, fit_head: HeadFit = LinearHead.fit) -> Fitted:
     empty = Fitted(snapshot.scale, len(snapshot), snapshot.stamp, None)
     if len(set(snapshot.labels)) < MIN_TO_FIT:
         return empty
-    rows = snapshot.tfidf
+    threshold = calibrate_threshold(weigh(snapshot.counts, snapshot.scale), snapshot.labels)
+    rows = weigh_blocks(snapshot.counts, snapshot.scale)
     head = fit_head(rows, labels, epochs(len(labels)))
-    threshold = calibrate_threshold(snapshot.tfidf, snapshot.labels)
     held_out = held_out_probabilities(rows, labels, snapshot.dense, fit_head)
     picked = sorted(held_out)
     confident_at = calibrate_confidence([held_out[i] for i in picked],

@@ -53,7 +53,7 @@ from bot.learn.fit import (
 from bot.learn.refitter import Refitter
 from bot.learn.sparse_head import SparseHead
 from bot.learn.trim import release_free_memory
-from bot.learn.vectors import Matrix, TfidfSpace, norms, weigh
+from bot.learn.vectors import Matrix, TfidfSpace, norms, weigh, weigh_blocks
 
 __all__ = ["DenseView", "Memory", "Neighbour", "calibrate_confidence", "calibrate_threshold"]
 
@@ -201,7 +201,7 @@ class Memory:
             return
         counts = chunks[0] if len(chunks) == 1 else sp.vstack(chunks, format="csr")
         views = {view.name: (view.weight, np.vstack(dense[view.name])) for view in self._views}
-        fitted = self._builder(Snapshot(weigh(counts, scale), labels, scale, views, stamp))
+        fitted = self._builder(Snapshot(counts, labels, scale, views, stamp))
         lengths = norms(counts, scale)
         with self._lock:
             if self._fitted is not None and not _newer(stamp, self._fitted.stamp):
@@ -261,7 +261,7 @@ class Memory:
         fitted = self._fitted
         if fitted is None or fitted.head is None:
             return None
-        row = weigh(self._space.counts([text]), fitted.scale)
+        row = weigh_blocks(self._space.counts([text]), fitted.scale)
         dense = {name: self._view(name).encode([text]) for name in fitted.views}
         return fitted.probabilities(row, dense)
 

@@ -5,6 +5,12 @@ its first line (the title: a ticket's summary, which says most about its type) a
 Features are hashed (no vocabulary to fit), and document frequencies are counted as examples
 arrive, so adding one example is O(its length) and the index never has to be refitted.
 Stored rows keep their raw (sublinear) term frequencies; IDF weights are applied on demand.
+
+Two weighings of the same counts: ``weigh`` (one unit vector: cosine similarity, for
+near-duplicates) and ``weigh_blocks`` (each block a unit vector first, then the blocks weighed
+1, 1, ½, ½: the classifier's rows). Normalising per block keeps the character n-grams, which are
+most of a row's length, from drowning its words: measured +0.016 (github_issues) and +0.023
+(apache_jira) macro-F1 for TF-IDF alone in 5 folds (docs/classification.md).
 """
 
 from __future__ import annotations
@@ -23,6 +29,10 @@ TEXT_FEATURES = 2**18  # per block of the whole text
 TITLE_FEATURES = 2**16  # per block of the title (short: fewer distinct n-grams)
 N_FEATURES = 2 * TEXT_FEATURES + 2 * TITLE_FEATURES
 TITLE_WEIGHT = 0.5
+BLOCK_EDGES = np.array([TEXT_FEATURES, 2 * TEXT_FEATURES, 2 * TEXT_FEATURES + TITLE_FEATURES],
+                       dtype=np.int32)  # where the 2nd, 3rd and 4th blocks start
+BLOCK_WEIGHTS = np.array([1.0, 1.0, TITLE_WEIGHT, TITLE_WEIGHT], dtype=np.float32)
+BLOCK_ROWS = 2048  # rows weighed at once by ``weigh_blocks`` (bounded temporaries)
 MAX_CHARS = 2000
 HASH_BATCH = 64
 
@@ -97,6 +107,33 @@ def weigh(counts: Matrix, scale: Floats) -> Matrix:
     """
     data, lengths = _weighted(counts, scale)
     data /= np.repeat(np.maximum(lengths, np.float32(1e-12)), np.diff(counts.indptr))
+    return sp.csr_matrix((data, counts.indices, counts.indptr), shape=counts.shape)
+
+
+def weigh_blocks(counts: Matrix, scale: Floats) -> Matrix:
+    """IDF-weighted rows whose four blocks are each L2-normalised, then weighed by
+    ``BLOCK_WEIGHTS`` and the whole row brought to unit length (empty blocks count for nothing).
+
+    Only the values are new: the result shares ``counts``' column indices.
+    """
+    data: Floats = (counts.data * scale[counts.indices]).astype(np.float32)
+    for start in range(0, counts.shape[0], BLOCK_ROWS):
+        stop = min(start + BLOCK_ROWS, counts.shape[0])
+        low, high = counts.indptr[start], counts.indptr[stop]
+        if low == high:
+            continue
+        part = data[low:high]
+        block = np.searchsorted(BLOCK_EDGES, counts.indices[low:high], side="right")
+        row = np.repeat(np.arange(stop - start, dtype=np.int32),
+                        np.diff(counts.indptr[start:stop + 1]))
+        cell = row * len(BLOCK_WEIGHTS) + block
+        squares = np.bincount(cell, weights=part * part,
+                              minlength=(stop - start) * len(BLOCK_WEIGHTS))
+        lengths = np.sqrt(squares).reshape(-1, len(BLOCK_WEIGHTS))
+        present = lengths > 0
+        totals = np.sqrt((present * BLOCK_WEIGHTS ** 2).sum(axis=1, keepdims=True))
+        factor = np.where(present, BLOCK_WEIGHTS / np.maximum(lengths * totals, 1e-12), 0.0)
+        part *= factor.ravel()[cell].astype(np.float32)
     return sp.csr_matrix((data, counts.indices, counts.indptr), shape=counts.shape)
 
 

@@ -79,3 +79,26 @@ def test_unmarked_needs_marker_columns(tmp_path: Path) -> None:
                                 [str(data), "--learn", "--no-model", "--unmarked", str(data)],
                                 env={"TICKETBOT_CONFIG": ""})
     assert result.exit_code == 2 and "no *_marker columns" in result.output
+
+
+def test_the_stream_uses_the_configured_memory(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.cli import learn
+
+    made: list[bool] = []
+
+    class Recording(learn.MemoryClassifier):
+        def __init__(self, *args, lean: bool = False, **kwargs) -> None:  # type: ignore[no-untyped-def]
+            made.append(lean)
+            super().__init__(*args, lean=lean, **kwargs)
+
+    monkeypatch.setattr(learn, "MemoryClassifier", Recording)
+    config = tmp_path / "config.yml"
+    config.write_text("classifier:\n  memory_lean: true\n")
+    data, _ = write(tmp_path, separable_history())
+    result = CliRunner().invoke(commands.eval_command,
+                                [str(data), "--learn", "--no-model", "--no-encoder", "--json"],
+                                env={"TICKETBOT_CONFIG": str(config)}, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert made == [True]
+    assert json.loads(result.stdout)["overall"]["macro_f1"] >= 0.9
