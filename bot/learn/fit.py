@@ -40,7 +40,14 @@ import scipy.sparse as sp
 from bot.labels import Label
 from bot.learn.head import Head, HeadFit, LinearHead
 from bot.learn.vectors import Matrix, weigh, weigh_blocks
-from bot.learn.views import ViewHeads, average_many, fit_view_heads
+from bot.learn.views import (
+    Probabilities,
+    ViewHeads,
+    average,
+    average_many,
+    choose_weights,
+    fit_view_heads,
+)
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +67,7 @@ SKETCH_ROWS = 1000
 SEED = 0
 
 Floats = npt.NDArray[np.float32]
+HeldOut = tuple[dict[Label, float], dict[str, Probabilities]]  # TF-IDF's, then each view's
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,12 +129,17 @@ def build(snapshot: Snapshot, fit_head: HeadFit = LinearHead.fit) -> Fitted:
     threshold = calibrate_threshold(weigh(snapshot.counts, snapshot.scale), snapshot.labels)
     rows = weigh_blocks(snapshot.counts, snapshot.scale)
     head = fit_head(rows, labels, epochs(len(labels)))
-    held_out = held_out_probabilities(rows, labels, snapshot.dense, fit_head)
+    parts = held_out_parts(rows, labels, snapshot.dense, fit_head)
+    weights = choose_weights(parts, snapshot.labels,
+                             {name: weight for name, (weight, _) in snapshot.dense.items()})
+    held_out = {i: average(tfidf, [(weights[name], p) for name, p in views.items()])
+                for i, (tfidf, views) in parts.items()}
     picked = sorted(held_out)
     confident_at = calibrate_confidence([held_out[i] for i in picked],
                                         [snapshot.labels[i] for i in picked])
+    dense = {name: (weights[name], vectors) for name, (_, vectors) in snapshot.dense.items()}
     return replace(empty, head=head, threshold=threshold, confident_at=confident_at,
-                   held_out=held_out, view_heads=fit_view_heads(snapshot.dense, snapshot.labels))
+                   held_out=held_out, view_heads=fit_view_heads(dense, snapshot.labels))
 
 
 def sample(n: int, size: int) -> npt.NDArray[np.int64]:
@@ -136,13 +149,14 @@ def sample(n: int, size: int) -> npt.NDArray[np.int64]:
     return np.sort(np.random.default_rng(SEED).choice(n, size=size, replace=False))
 
 
-def held_out_probabilities(rows: Matrix, labels: npt.NDArray[np.str_],
-                           dense: Mapping[str, tuple[float, Floats]] | None = None,
-                           fit_head: HeadFit = LinearHead.fit) -> dict[int, dict[Label, float]]:
-    """Probabilities for sampled examples from models fitted without them."""
+def held_out_parts(rows: Matrix, labels: npt.NDArray[np.str_],
+                   dense: Mapping[str, tuple[float, Floats]] | None = None,
+                   fit_head: HeadFit = LinearHead.fit) -> dict[int, HeldOut]:
+    """For sampled examples, from models fitted without them: the TF-IDF head's probabilities
+    and each dense view's (``choose_weights`` weighs the views on them)."""
     chosen = sample(len(labels), HELD_OUT_SAMPLE)
     k = folds(len(labels))
-    out: dict[int, dict[Label, float]] = {}
+    out: dict[int, HeldOut] = {}
     for fold in range(k):
         test = chosen[np.arange(len(chosen)) % k == fold]
         train = np.setdiff1d(np.arange(len(labels)), test, assume_unique=True)
@@ -153,10 +167,12 @@ def held_out_probabilities(rows: Matrix, labels: npt.NDArray[np.str_],
             continue
         head = fit_head(rows[train], labels[train], epochs(len(train)))
         views = fit_view_heads(dense or {}, list(labels), train)
-        found = average_many(head.probabilities_many(rows[test]), views,
-                             {name: vectors[test] for name, (_, vectors) in (dense or {}).items()})
-        for i, probabilities in zip(test, found, strict=True):
-            out[int(i)] = probabilities
+        per_view = [] if views is None or dense is None else [
+            (name, view.probabilities_many(dense[name][1][test]))
+            for name, (_, view) in views.heads.items()]
+        for j, (i, probabilities) in enumerate(zip(test, head.probabilities_many(rows[test]),
+                                                   strict=True)):
+            out[int(i)] = (probabilities, {name: found[j] for name, found in per_view})
     return out
 
 

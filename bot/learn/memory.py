@@ -214,9 +214,13 @@ class Memory:
                                  else np.zeros(0, dtype=np.float32))
         del counts, views
         release_free_memory()
+        weights = {view.name: 0.0 for view in self._views}
+        if fitted.view_heads is not None:
+            weights.update({name: w for name, (w, _) in fitted.view_heads.heads.items()})
         log.info("memory: classifier refitted on %d examples; near-duplicate threshold %.3f, "
-                 "confident at %s", len(labels), fitted.threshold,
-                 "-" if fitted.confident_at is None else f"{fitted.confident_at:.3f}")
+                 "confident at %s%s", len(labels), fitted.threshold,
+                 "-" if fitted.confident_at is None else f"{fitted.confident_at:.3f}",
+                 "".join(f"; {name} weight {w:g}" for name, w in weights.items()))
 
     def _stack_tail(self) -> None:
         """Rows added since the last snapshot, one piece again (few: ≤ REFIT_GROWTH)."""

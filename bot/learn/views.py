@@ -30,9 +30,12 @@ from bot.settings_encoder import EncoderSettings
 ENCODER_VIEW = "encoder"
 UNLOADED_DIM = 384  # rows of an encoder that could not load (zeros; never fitted)
 RECENT = 256  # texts whose rows are kept: a ticket classified, then confirmed, is encoded once
-# The encoder head's weight in the average (TF-IDF's is 1): measured best of 0.25 / 0.5 / 1 over
-# both dev files, warm and in folds, once TF-IDF's blocks are normalised apart.
+# The encoder head's weight in the average (TF-IDF's is 1) until the memory has enough held-out
+# examples to choose it (``choose_weights``): measured best of 0.25 / 0.5 / 1 over both dev files
+# warm, once TF-IDF's blocks are normalised apart.
 ENCODER_WEIGHT = 0.5
+WEIGHT_CHOICES = (0.0, 0.25, 0.5, 1.0, 2.0)
+MIN_HELD_OUT = 50  # fewer held-out examples say too little: the views keep their weights
 
 Floats = npt.NDArray[np.float32]
 Probabilities = Mapping[Label, float]
@@ -132,3 +135,38 @@ def average_many(tfidf: Sequence[Probabilities], heads: ViewHeads | None,
     per_view = heads.probabilities(rows)
     return [average(p, [(weight, found[i]) for weight, found in per_view])
             for i, p in enumerate(tfidf)]
+
+
+HeldOutParts = Mapping[int, tuple[Probabilities, Mapping[str, Probabilities]]]
+
+
+def choose_weights(parts: HeldOutParts, labels: Sequence[Label],
+                   defaults: Mapping[str, float]) -> dict[str, float]:
+    """Each view's weight in the average: of ``WEIGHT_CHOICES``, the one whose average has the
+    lowest log loss on held-out examples (``parts``: example index → the TF-IDF head's and each
+    view's probabilities from models that did not see it), views chosen one after the other.
+    The defaults while fewer than ``MIN_HELD_OUT`` examples are held out.
+
+    The right weight moves with the memory: the encoder knows language before any example,
+    TF-IDF learns the installation's own words, so a young memory leans on the encoder and a
+    grown one on TF-IDF (measured on the dev files: docs/classification.md).
+    """
+    weights = dict(defaults)
+    if len(parts) < MIN_HELD_OUT:
+        return weights
+    for name in defaults:
+        losses = {}
+        for choice in WEIGHT_CHOICES:
+            trial = {**weights, name: choice}
+            losses[choice] = _log_loss(parts, labels, trial)
+        weights[name] = min(losses, key=lambda choice: (losses[choice], choice))
+    return weights
+
+
+def _log_loss(parts: HeldOutParts, labels: Sequence[Label], weights: Mapping[str, float]
+              ) -> float:
+    total = 0.0
+    for index, (tfidf, views) in parts.items():
+        mixed = average(tfidf, [(weights[name], p) for name, p in views.items()])
+        total -= float(np.log(max(mixed.get(labels[index], 0.0), 1e-9)))
+    return total / max(len(parts), 1)

@@ -14,7 +14,7 @@ from bot.learn.dense_head import DenseHead
 from bot.learn.encoder import PACKAGED_NAME, EncoderSlot, load_encoder, packaged_model
 from bot.learn.memory import Memory
 from bot.learn.requantize import CONVERSION
-from bot.learn.views import ENCODER_VIEW, EncoderView, average
+from bot.learn.views import ENCODER_VIEW, EncoderView, average, choose_weights
 from bot.settings_encoder import EncoderSettings
 
 from .test_classifier import HISTORY
@@ -124,3 +124,20 @@ def test_an_encoder_that_cannot_load_leaves_tfidf_alone(tmp_path: Path) -> None:
     assert fallback.fitted is not None and list(fallback.fitted.views) == []
     probe = "Opening the settings makes the program crash"
     assert fallback.probabilities(probe) == plain.probabilities(probe)
+
+
+def test_views_are_weighed_by_held_out_log_loss() -> None:
+    labels = ["Bug", "Task"] * 40
+    sure = {i: ({"Bug": 0.5, "Task": 0.5}, {"encoder": {labels[i]: 0.9,
+                                                        other(labels[i]): 0.1}})
+            for i in range(80)}
+    assert choose_weights(sure, labels, {"encoder": 0.5}) == {"encoder": 2.0}  # it knows
+    noise = {i: ({labels[i]: 0.8, other(labels[i]): 0.2},
+                 {"encoder": {"Bug": 0.9, "Task": 0.1}}) for i in range(80)}
+    assert choose_weights(noise, labels, {"encoder": 0.5}) == {"encoder": 0.0}  # it misleads
+    few = dict(list(noise.items())[:10])
+    assert choose_weights(few, labels, {"encoder": 0.5}) == {"encoder": 0.5}  # too few to say
+
+
+def other(label: str) -> str:
+    return "Task" if label == "Bug" else "Bug"
