@@ -127,6 +127,7 @@ async def test_reminders_and_digests_go_to_each_tickets_own_approvers(
     reminders = Reminders(
         store, outbox, publisher.publish, ["U2", "U9"], settings, approvers_of
     )
+    await asyncio.sleep(0.01)  # both past the 1 ms wait: one round reminds both
     assert sorted(await due(reminders)) == sorted([routed, other])
     texts = {t.ticket_id: t.payload.get("text", "") for t in await outbox.tasks(routed)}
     texts |= {t.ticket_id: t.payload.get("text", "") for t in await outbox.tasks(other)}
