@@ -1,7 +1,8 @@
 """What the encoder costs the bot: RSS per component, and the memory path's latency per ticket.
 
     .venv/bin/python -m bench.scenarios.encoder_footprint --data DIR [--examples 2000] \
-        [--tickets 200] [--no-encoder] [--cache build/encoder-cache]
+        [--tickets 200] [--no-encoder] [--as-shipped] [--scikit-learn] \
+        [--cache build/encoder-cache]
 
 In one process, as the bot composes them (``bot.services``): the default local model
 (``LLM_BACKENDS=llama``) loaded and asked once, then the memory with ``--examples`` confirmed
@@ -64,6 +65,10 @@ def cached(cache: Path, picked: list[tuple[str, str, str, int]], tokens: int) ->
 
 async def measure(args: argparse.Namespace) -> dict[str, object]:
     settings = Settings()
+    settings = settings.model_copy(update={
+        "encoder": settings.encoder.model_copy(update={"requantize": not args.as_shipped}),
+        "classifier": settings.classifier.model_copy(
+            update={"memory_lean": not args.scikit_learn})})
     steps: dict[str, float] = {"python + bot imported": rss_mb()}
     chain = build_chain(settings.classifier)
     chain.start()
@@ -79,7 +84,7 @@ async def measure(args: argparse.Namespace) -> dict[str, object]:
     if view is not None:
         dense = cached(args.cache, warm, settings.encoder.max_tokens)
         dense = dense if dense is not None else view.encode([t for t, _, _, _ in warm])
-    memory = Memory(views=[view] if view else [])
+    memory = Memory(views=[view] if view else [], lean=settings.classifier.memory_lean)
     memory.add([(t, label) for t, label, _, _ in warm],  # type: ignore[misc]
                dense={ENCODER_VIEW: dense} if dense is not None else None)
     del dense
@@ -108,6 +113,10 @@ def main() -> None:
     parser.add_argument("--examples", type=int, default=2000)
     parser.add_argument("--tickets", type=int, default=200)
     parser.add_argument("--no-encoder", action="store_true")
+    parser.add_argument("--as-shipped", action="store_true",
+                        help="the packaged encoder as shipped (encoder.requantize: false)")
+    parser.add_argument("--scikit-learn", action="store_true",
+                        help="scikit-learn's hashing and head (classifier.memory_lean: false)")
     parser.add_argument("--idle-s", type=float, default=5.0)
     parser.add_argument("--cache", type=Path, default=Path("build/encoder-cache"))
     args = parser.parse_args()
