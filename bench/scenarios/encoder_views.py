@@ -7,12 +7,14 @@ For github_issues and apache_jira (read in place from ``--data DIR`` or
 ``$TICKETBOT_BENCH_DATA``): the packaged encoder (``bot.learn.encoder``, one thread) embeds every
 row once per token budget (cached in ``--cache`` as .npy, so heads can be compared again
 without re-encoding), timing one ticket at a time on the first 100 rows (the per-ticket
-latency) and batches for the rest. Then, with the warm split of the README's figures (train on
+latency) and batches for the rest (cached under the encoder's id: the converted encoder and the
+shipped one never share a file). Then, with the warm split of the README's figures (train on
 the first part of the file, score the rest) and with 5 folds over the whole file, macro-F1 of:
-TF-IDF (the memory's ``TfidfSpace`` and an SGD logistic model as the memory had it); the
-encoder's embeddings with the memory's dense head (``bot.learn.dense_head``); the average of the
-two views' probabilities (what the memory does, ``bot.learn.views``); one linear model over the
-two views side by side (concatenation, each block scaled by 1 or 2).
+the encoder's embeddings with the memory's dense head (``bot.learn.dense_head``); TF-IDF (the
+memory's ``TfidfSpace``, lean hashing) as one unit vector per row and per block
+(``weigh_blocks``: what the memory's head uses), each with scikit-learn's SGD logistic model and
+the lean NumPy head (``bot.learn.sparse_head``); and each of those averaged with the encoder
+head at weights ¼, ½ and 1 (``bot.learn.views``).
 """
 
 from __future__ import annotations
@@ -31,11 +33,14 @@ from sklearn.metrics import f1_score
 from bench.paths import DataMissing, data_dir
 from bot.learn.dense_head import DenseHead
 from bot.learn.encoder import load_encoder
-from bot.learn.vectors import TfidfSpace
+from bot.learn.fit import epochs
+from bot.learn.sparse_head import SparseHead
+from bot.learn.vectors import TfidfSpace, weigh_blocks
 from bot.settings_encoder import EncoderSettings
 
 FILES = {"github_issues.dev.csv": 1488, "apache_jira.dev.csv": 1374}  # warm rows, as the README
 LATENCY_ROWS = 100
+WEIGHTS = (0.25, 0.5, 1.0)  # the encoder head's weight in the average (TF-IDF's is 1)
 FOLDS = 5
 
 
@@ -51,11 +56,11 @@ def rows(path: Path) -> tuple[list[str], np.ndarray]:
 
 
 def embed(texts: list[str], tokens: int, cache: Path, name: str) -> tuple[np.ndarray, dict]:
-    file = cache / f"{name}.{tokens}.npy"
+    encoder = load_encoder(EncoderSettings(max_tokens=tokens))
+    file = cache / f"{name}.{tokens}.{encoder.id.replace('/', '-')}.npy"
     meta_file = file.with_suffix(".json")
     if file.exists() and meta_file.exists():
         return np.load(file), json.loads(meta_file.read_text())
-    encoder = load_encoder(EncoderSettings(max_tokens=tokens))
     single = []
     for text in texts[:LATENCY_ROWS]:
         started = time.perf_counter()
@@ -74,18 +79,14 @@ def embed(texts: list[str], tokens: int, cache: Path, name: str) -> tuple[np.nda
     return vectors, meta
 
 
-def tfidf_probabilities(train: list[str], y: np.ndarray, test: list[str]) -> np.ndarray:
-    space = TfidfSpace()
+def tfidf_matrices(train: list[str], test: list[str], *, per_block: bool
+                   ) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    """The memory's TF-IDF rows: one unit vector each, or per block (``weigh_blocks``)."""
+    space = TfidfSpace(lean=True)
     counts = space.counts(train)
     space.learn(counts)
-    model = new_model().fit(space.weigh(counts), y)
-    return model.predict_proba(space.weigh(space.counts(test)))
-
-
-def tfidf_matrices(train: list[str], test: list[str]) -> tuple[sp.csr_matrix, sp.csr_matrix]:
-    space = TfidfSpace()
-    counts = space.counts(train)
-    space.learn(counts)
+    if per_block:
+        return weigh_blocks(counts, space.scale()), weigh_blocks(space.counts(test), space.scale())
     return space.weigh(counts), space.weigh(space.counts(test))
 
 
@@ -93,19 +94,25 @@ def score_split(texts: list[str], y: np.ndarray, vectors: np.ndarray,
                 train: np.ndarray, test: np.ndarray) -> dict[str, float]:
     tr_t, te_t = [texts[i] for i in train], [texts[i] for i in test]
     classes = np.unique(y[train])
-    p_tfidf = tfidf_probabilities(tr_t, y[train], te_t)
     head = DenseHead.fit(vectors[train], list(y[train]))
     p_enc = np.array([[p[c] for c in classes] for p in head.probabilities_many(vectors[test])])
-    a, b = tfidf_matrices(tr_t, te_t)
     out: dict[str, float] = {}
-    for name, p in (("tfidf", p_tfidf), ("encoder", p_enc), ("average", (p_tfidf + p_enc) / 2)):
+
+    def score(name: str, p: np.ndarray) -> None:
         out[name] = f1_score(y[test], classes[p.argmax(axis=1)], average="macro")
-    for scale in (1.0, 2.0):
-        joined_train = sp.hstack([a, sp.csr_matrix(vectors[train] * scale)]).tocsr()
-        joined_test = sp.hstack([b, sp.csr_matrix(vectors[test] * scale)]).tocsr()
-        model = new_model().fit(joined_train, y[train])
-        out[f"concat x{scale:g}"] = f1_score(y[test], model.predict(joined_test),
-                                              average="macro")
+
+    score("encoder", p_enc)
+    for per_block in (False, True):
+        a, b = tfidf_matrices(tr_t, te_t, per_block=per_block)
+        view = "tfidf per block" if per_block else "tfidf one vector"
+        p_sgd = new_model().fit(a, y[train]).predict_proba(b)
+        lean = SparseHead.fit(a, y[train], epochs(len(train)))
+        p_lean = np.array([[p[c] for c in classes] for p in lean.probabilities_many(b)])
+        for head_name, p in (("scikit-learn SGD", p_sgd), ("lean", p_lean)):
+            score(f"{view}, {head_name}", p)
+            for weight in WEIGHTS:
+                score(f"{view}, {head_name} + encoder x{weight:g}",
+                      (p + weight * p_enc) / (1 + weight))
     return out
 
 
