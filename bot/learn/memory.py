@@ -24,9 +24,10 @@ A second view (dense embeddings beside TF-IDF) plugs in as a ``DenseView``: its 
 to ``add`` (``dense={name: rows}``, e.g. embeddings stored with each example) or encoded there,
 and a query is encoded by ``view.encode``; see ``bot.learn.fit`` for how views are combined.
 
-``lean=True`` (setting ``classifier.memory_lean``) keeps scikit-learn out of the process (about
-70 MB): the hashing by ``bot.learn.hashing`` (the same counts, 1.5× slower) and the head by
-``bot.learn.sparse_head`` (measured about 0.02 macro-F1 below scikit-learn's in the streams).
+``lean=True`` (setting ``classifier.memory_lean``, the bot's default) keeps scikit-learn out of
+the process (about 60–70 MB): the hashing by ``bot.learn.hashing`` (the same counts, 1.5×
+slower) and the head by ``bot.learn.sparse_head`` (within 0.01 macro-F1 of scikit-learn's with
+the encoder beside it; docs/classification.md).
 """
 
 from __future__ import annotations
