@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from bot.labels import LABELS, Label
+from bot.labels import Label
+from bot.learn.head import label_rows, softmax
 
 L2 = 1e-3
 ITERATIONS = 150
@@ -45,26 +46,16 @@ class DenseHead:
         for t in range(1, iterations + 1):
             momentum = (t - 1) / (t + 2)
             vw, vb = w + momentum * (w - w_prev), b + momentum * (b - b_prev)
-            error = _softmax(x @ vw + vb) - target
+            error = softmax(x @ vw + vb) - target
             w_prev, b_prev = w, b
             w = (vw - step * (x.T @ error / n + l2 * vw)).astype(np.float32)
             b = (vb - step * error.mean(axis=0)).astype(np.float32)
         return cls(classes, w.astype(np.float32), b.astype(np.float32))
 
     def probabilities_many(self, rows: Floats) -> list[dict[Label, float]]:
-        found = _softmax(np.asarray(rows, dtype=np.float32) @ self.weights + self.bias)
-        out = []
-        for row in found:
-            known = dict(zip(self.classes, row.tolist(), strict=True))
-            out.append({label: float(known.get(label, 0.0)) for label in LABELS})
-        return out
+        return label_rows(self.classes,
+                          softmax(np.asarray(rows, dtype=np.float32) @ self.weights + self.bias))
 
     def probabilities(self, row: Floats) -> dict[Label, float]:
         return self.probabilities_many(np.asarray(row).reshape(1, -1))[0]
 
-
-def _softmax(scores: Floats) -> Floats:
-    scores = scores - scores.max(axis=1, keepdims=True)
-    exp = np.exp(scores)
-    out: Floats = exp / exp.sum(axis=1, keepdims=True)
-    return out

@@ -17,7 +17,6 @@ an example carry it, so a different encoder or budget re-encodes instead of mixi
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 from collections.abc import Sequence
@@ -28,6 +27,7 @@ import numpy as np
 
 from bot.errors import EncoderUnavailable
 from bot.learn.requantize import CONVERSION, requantized
+from bot.model_fetch import sha256_of
 from bot.settings_encoder import EncoderSettings
 from bot.settings_loader import model_home
 
@@ -108,7 +108,7 @@ def load_encoder(settings: EncoderSettings) -> Encoder:
     for what, file in (("model", path), ("vocabulary", vocab)):
         if not file.is_file():
             raise EncoderUnavailable(f"the encoder {what} file {file} does not exist")
-    digest = _sha256(path)
+    digest = sha256_of(path)
     if expected is not None and digest != expected:
         raise EncoderUnavailable(f"the encoder model {path} is not the published file "
                                  f"(sha256 {digest[:12]}…, expected {expected[:12]}…)")
@@ -142,14 +142,6 @@ def _int8_products(path: Path, digest: str, name: str) -> tuple[Path, str]:
                     "using it as shipped (about twice the time and 60 MB more)", name,
                     target, type(exc).__name__, exc)
         return path, name
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _session(path: Path, threads: int) -> Any:

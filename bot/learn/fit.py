@@ -41,7 +41,7 @@ from bot.labels import Label
 from bot.learn.head import Head, HeadFit, LinearHead
 from bot.learn.vectors import Matrix, weigh, weigh_blocks
 from bot.learn.views import (
-    Probabilities,
+    HeldOut,
     ViewHeads,
     average,
     average_many,
@@ -67,7 +67,6 @@ SKETCH_ROWS = 1000
 SEED = 0
 
 Floats = npt.NDArray[np.float32]
-HeldOut = tuple[dict[Label, float], dict[str, Probabilities]]  # TF-IDF's, then each view's
 
 
 @dataclass(frozen=True, slots=True)

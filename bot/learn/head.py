@@ -33,6 +33,23 @@ class Head(Protocol):
 HeadFit = Callable[[Matrix, "npt.NDArray[np.str_]", int], Head]
 
 
+def softmax(scores: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """Row-wise softmax (the NumPy heads' probabilities)."""
+    scores = scores - scores.max(axis=1, keepdims=True)
+    exp = np.exp(scores)
+    out: npt.NDArray[np.float32] = exp / exp.sum(axis=1, keepdims=True)
+    return out
+
+
+def label_rows(classes: Sequence[Label], probabilities: Any) -> list[dict[Label, float]]:
+    """One dict per row over every label (0 for the labels a head was not fitted on)."""
+    out = []
+    for row in np.asarray(probabilities):
+        found = dict(zip(classes, row.tolist(), strict=True))
+        out.append({label: float(found.get(label, 0.0)) for label in LABELS})
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class LinearHead:
     model: Any  # sklearn.linear_model.SGDClassifier (imported when first fitted)
@@ -50,11 +67,7 @@ class LinearHead:
         return list(self.model.classes_)
 
     def probabilities_many(self, rows: Matrix) -> list[dict[Label, float]]:
-        out = []
-        for row in self.model.predict_proba(rows):
-            found = dict(zip(self.model.classes_, row, strict=True))
-            out.append({label: float(found.get(label, 0.0)) for label in LABELS})
-        return out
+        return label_rows(list(self.model.classes_), self.model.predict_proba(rows))
 
     def probabilities(self, row: Matrix) -> dict[Label, float]:
         return self.probabilities_many(row)[0]

@@ -137,7 +137,8 @@ def average_many(tfidf: Sequence[Probabilities], heads: ViewHeads | None,
             for i, p in enumerate(tfidf)]
 
 
-HeldOutParts = Mapping[int, tuple[Probabilities, Mapping[str, Probabilities]]]
+HeldOut = tuple[Probabilities, Mapping[str, Probabilities]]  # TF-IDF's, then each view's
+HeldOutParts = Mapping[int, HeldOut]  # by example index
 
 
 def choose_weights(parts: HeldOutParts, labels: Sequence[Label],

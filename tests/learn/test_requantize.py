@@ -52,9 +52,14 @@ def test_a_folder_that_cannot_be_written_keeps_the_shipped_model(
 
 
 def test_a_model_without_int8_tables_is_refused_and_leaves_no_file(tmp_path: Path) -> None:
-    broken = tmp_path / "broken.onnx"
-    broken.write_bytes(b"not an onnx model")
-    with pytest.raises(Exception):  # noqa: B017 - onnx's own decode error
-        requantized(broken, tmp_path / "out" / "x.onnx")
+    from onnx import TensorProto, helper, save
+
+    plain = tmp_path / "plain.onnx"
+    value = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1])
+    out = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1])
+    save(helper.make_model(helper.make_graph([helper.make_node("Identity", ["x"], ["y"])],
+                                             "plain", [value], [out])), str(plain))
+    with pytest.raises(ValueError, match="no weight-only int8 tables"):
+        requantized(plain, tmp_path / "out" / "x.onnx")
     assert not (tmp_path / "out" / "x.onnx").exists()
     assert not any(p.name.startswith(".requantize-") for p in (tmp_path / "out").iterdir())
