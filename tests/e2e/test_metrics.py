@@ -3,6 +3,7 @@ its JSON log lines carry the ticket's fields."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 from pathlib import Path
@@ -66,7 +67,11 @@ async def test_two_tickets_show_in_the_metrics_and_the_json_log(
     await posted(slack, count=2)
     await settled(tmp_path, 2)
 
-    status, text = await get(port, "/metrics")
+    for _ in range(100):  # a posted ticket's worker task still publishes its follow-ups
+        status, text = await get(port, "/metrics")
+        if status != 200 or values(text).get("ticketbot_queue_depth{}") == 0:
+            break
+        await asyncio.sleep(0.1)
     assert status == 200
     found = values(text)
     assert found['ticketbot_tickets{state="posted"}'] == 2
