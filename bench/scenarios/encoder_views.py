@@ -15,6 +15,12 @@ memory's ``TfidfSpace``, lean hashing) as one unit vector per row and per block
 (``weigh_blocks``: what the memory's head uses), each with scikit-learn's SGD logistic model and
 the lean NumPy head (``bot.learn.sparse_head``); and each of those averaged with the encoder
 head at weights ¼, ½ and 1 (``bot.learn.views``).
+
+``--variants`` also scores what else a frozen encoder allows, each beside the default (per
+block, lean, encoder ½): the two views in one head (the encoder's vector appended to the TF-IDF
+row, ×½ and ×1, with the title's vector too), scikit-learn's exact ``LogisticRegression`` for
+TF-IDF (C 3, 10, 30), other penalties for both heads, and a third view voting with the 10
+nearest encoder vectors.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import csv
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -116,6 +123,55 @@ def score_split(texts: list[str], y: np.ndarray, vectors: np.ndarray,
     return out
 
 
+def score_variants(texts: list[str], y: np.ndarray, vectors: np.ndarray, titles: np.ndarray,
+                   train: np.ndarray, test: np.ndarray) -> dict[str, float]:
+    """The variants of ``--variants`` (see the module docstring) on one split."""
+    from sklearn.linear_model import LogisticRegression
+
+    a, b = tfidf_matrices([texts[i] for i in train], [texts[i] for i in test], per_block=True)
+    classes = np.unique(y[train])
+    out: dict[str, float] = {}
+
+    def probabilities(head: SparseHead | DenseHead, rows: Any) -> np.ndarray:
+        return np.array([[p[c] for c in classes] for p in head.probabilities_many(rows)])
+
+    def score(name: str, p: np.ndarray) -> None:
+        out[name] = f1_score(y[test], classes[p.argmax(axis=1)], average="macro")
+
+    p_tfidf = probabilities(SparseHead.fit(a, y[train], epochs(len(train))), b)
+    p_enc = probabilities(DenseHead.fit(vectors[train], list(y[train])), vectors[test])
+    score("default: per block, lean + encoder x0.5", (p_tfidf + 0.5 * p_enc) / 1.5)
+    for scale in (0.5, 1.0):
+        for with_title in (False, True):
+            blocks = [vectors, titles] if with_title else [vectors]
+            wide_a = sp.hstack([a, *(sp.csr_matrix(scale * m[train]) for m in blocks)]).tocsr()
+            wide_b = sp.hstack([b, *(sp.csr_matrix(scale * m[test]) for m in blocks)]).tocsr()
+            view = f"one head, encoder appended x{scale:g}{' with the title' if with_title else ''}"
+            score(f"{view}, lean", probabilities(
+                SparseHead.fit(wide_a.astype(np.float32), y[train], epochs(len(train))),
+                wide_b.astype(np.float32)))
+            for c in (3, 10):
+                model = LogisticRegression(C=c, max_iter=500).fit(wide_a, y[train])
+                score(f"{view}, LogisticRegression C={c}", model.predict_proba(wide_b))
+    for c in (3, 10, 30):
+        p = LogisticRegression(C=c, max_iter=300).fit(a, y[train]).predict_proba(b)
+        score(f"LogisticRegression C={c} + encoder x0.5", (p + 0.5 * p_enc) / 1.5)
+    for alpha in (3e-6, 3e-5):
+        p = probabilities(SparseHead.fit(a, y[train], epochs(len(train)), alpha=alpha), b)
+        score(f"lean alpha={alpha:g} + encoder x0.5", (p + 0.5 * p_enc) / 1.5)
+    for l2 in (1e-4, 3e-3):
+        p = probabilities(DenseHead.fit(vectors[train], list(y[train]), l2=l2), vectors[test])
+        score(f"lean + encoder l2={l2:g} x0.5", (p_tfidf + 0.5 * p) / 1.5)
+    similarity = vectors[test] @ vectors[train].T
+    nearest = np.argsort(-similarity, axis=1)[:, :10]
+    weights = np.take_along_axis(similarity, nearest, axis=1)
+    votes = np.stack([(weights * (y[train][nearest] == c)).sum(axis=1) for c in classes], axis=1)
+    votes /= votes.sum(axis=1, keepdims=True)
+    score("default + 10 nearest encoder vectors x0.25",
+          (p_tfidf + 0.5 * p_enc + 0.25 * votes) / 1.75)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path)
@@ -123,6 +179,8 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=Path("build/encoder-cache"))
     parser.add_argument("--out", type=Path)
     parser.add_argument("--folds", action="store_true", help="also 5 folds over each file")
+    parser.add_argument("--variants", action="store_true",
+                        help="also the other frozen-encoder variants (module docstring)")
     args = parser.parse_args()
     try:
         data = data_dir(args.data, list(FILES))
@@ -141,6 +199,18 @@ def main() -> None:
                                         order[order % FOLDS == k]) for k in range(FOLDS)]
                 result["folds"] = {key: float(np.mean([f[key] for f in per_fold]))
                                    for key in per_fold[0]}
+            if args.variants:
+                titles, _ = embed([t.split("\n", 1)[0] for t in texts], tokens, args.cache,
+                                  f"{name}.title")
+                splits = [(order[:warm], order[warm:])]
+                if args.folds:
+                    splits += [(order[order % FOLDS != k], order[order % FOLDS == k])
+                               for k in range(FOLDS)]
+                scored = [score_variants(texts, y, vectors, titles, tr, te) for tr, te in splits]
+                result["variants warm"] = scored[0]
+                if args.folds:
+                    result["variants folds"] = {key: float(np.mean([f[key] for f in scored[1:]]))
+                                                for key in scored[1]}
             report[f"{name} {tokens}"] = result
             print(f"{name} {tokens} tokens: {json.dumps(result)}", flush=True)
     if args.out:

@@ -3,8 +3,10 @@
 In order: a near-duplicate of a confirmed ticket (similarity ≥ the memory's calibrated
 threshold) gets its label with no model call (``backend="memory"``); so does a ticket the
 memory's classifier is sure of (probability ≥ its calibrated ``confident_at``,
-``backend="memory-classifier"``), and every ticket while the fitted weights give the model no
-say (bar one in ``EXPLORE_EVERY``, asked to keep evidence coming); otherwise the chain is
+``backend="memory-classifier"``), and every ticket for which asking the model has not paid in
+the held-out pairs (``Weights.model_pays``: the memory is surer than where combining helped, or
+the model earned no weight), bar one in ``EXPLORE_EVERY``, asked to keep evidence coming;
+otherwise the chain is
 asked, with the most similar confirmed tickets as few-shot examples, and its probabilities are
 combined with the memory classifier's (``combine.Weights``, fitted on held-out pairs). With an
 empty memory every call goes straight to the chain, unchanged.
@@ -63,7 +65,7 @@ EXAMPLE_CHARS = 400
 RECENT = 2000  # classifications remembered until their label is confirmed
 REWEIGH_GROWTH = 0.1
 MAX_PAIRS = 5000  # held-out pairs kept for the weights (the most recent)
-EXPLORE_EVERY = 10
+EXPLORE_EVERY = 20  # of the tickets the model would not pay for, one in this many is asked anyway
 UNINFORMED: Probabilities = dict.fromkeys(LABELS, 1.0 / len(LABELS))
 
 
@@ -258,7 +260,7 @@ class MemoryClassifier:
                      ticket_id, label, memory[label], sure)
             return Classification(label, memory[label], MEMORY_CLASSIFIER, _ms(started),
                                   dict(memory))
-        if memory is not None and self._model_is_outweighed():
+        if memory is not None and self._model_would_not_pay(memory):
             merged = combine(UNINFORMED, memory, self.weights)  # the same answer, no model call
             label = max(merged, key=lambda k: merged[k])
             return Classification(label, merged[label], MEMORY_CLASSIFIER, _ms(started), merged)
@@ -267,11 +269,11 @@ class MemoryClassifier:
         result = await self.chain.classify(text, shots, ticket_id=ticket_id)
         return self._merge(text, result, memory, started)
 
-    def _model_is_outweighed(self) -> bool:
-        """True when the fitted weights give the model no say (its answer cannot change the
-        label), except for one ticket in ``EXPLORE_EVERY``: asking it now and then keeps
-        evidence coming, so the weights can change when the model or the tickets do."""
-        if self.weights.model > 0 or self.weights.pairs < MIN_PAIRS:
+    def _model_would_not_pay(self, memory: Probabilities) -> bool:
+        """True when asking the model has not paid for tickets like this one (see
+        ``Weights.model_pays``), except for one in ``EXPLORE_EVERY``: asking it now and then
+        keeps evidence coming, so the weights can change when the model or the tickets do."""
+        if self.weights.pairs < MIN_PAIRS or self.weights.model_pays(memory):
             return False
         self._outweighed += 1
         return self._outweighed % EXPLORE_EVERY != 0

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import math
 import random
 from collections.abc import Sequence
 from pathlib import Path
@@ -112,7 +113,9 @@ async def run_stream(classifier: MemoryClassifier, rows: Sequence[Example],
     report: dict[str, Any] = {
         "warm": len(warm), "calibration_pairs": pairs,
         "weights": {"model": classifier.weights.model, "memory": classifier.weights.memory,
-                    "pairs": classifier.weights.pairs},
+                    "pairs": classifier.weights.pairs,
+                    "ask_below": classifier.weights.ask_below
+                    if math.isfinite(classifier.weights.ask_below) else None},
         "overall": score(gold, results),
         "windows": {f"{a}-{b}": score(gold[a:b], results[a:b])
                     for a, b in window_bounds(len(rows))},
@@ -134,7 +137,8 @@ async def run_stream(classifier: MemoryClassifier, rows: Sequence[Example],
 def format_stream(report: dict[str, Any]) -> str:
     weights = report["weights"]
     lines = [f"warm {report['warm']}  weights model {weights['model']:g} memory "
-             f"{weights['memory']:g} (fitted on {weights['pairs']} held-out pairs)  "
+             f"{weights['memory']:g} (fitted on {weights['pairs']} held-out pairs; the model "
+             f"asked below a memory margin of {_margin(weights.get('ask_below'))})  "
              f"near-duplicate threshold {report['threshold']:.3f}  "
              f"model calls {report['model_calls']}",
              f"{'window':<16}{'tickets':>8}{'accuracy':>10}{'macro-F1':>10}{'memory':>8}"
@@ -146,3 +150,7 @@ def format_stream(report: dict[str, Any]) -> str:
                      f"{s['from_memory']:>8.2f}{s['latency_p50_ms']:>9.0f}"
                      f"{s['latency_p95_ms']:>9.0f}")
     return "\n".join([*lines, "", *format_details(report)])
+
+
+def _margin(margin: float | None) -> str:
+    return "any" if margin is None else f"{margin:.2f}"

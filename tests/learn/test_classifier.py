@@ -321,3 +321,21 @@ async def test_a_model_the_weights_ignore_is_asked_only_now_and_then() -> None:
     classifier.weights = Weights(model=0.5, memory=1.0, pairs=40)
     await classifier.classify("The editor crashes on save, once more")
     assert len(backend.calls) == 3
+
+
+async def test_the_model_is_asked_only_where_it_has_paid() -> None:
+    backend = CountingBackend()
+    classifier = MemoryClassifier(chain(backend))
+    classifier.remember(HISTORY)  # type: ignore[arg-type]
+    text = "The editor crashes on save, case {}"
+    memory = classifier.memory.probabilities(text.format(0))
+    assert memory is not None
+    lead = Weights(model=0.5, memory=1.0, pairs=40).margin(memory)
+    classifier.weights = Weights(model=0.5, memory=1.0, pairs=40, ask_below=lead * 2)
+    for i in range(3):
+        assert (await classifier.classify(text.format(i))).backend != MEMORY_CLASSIFIER
+    assert len(backend.calls) == 3  # it paid for memories this unsure: asked
+    classifier.weights = Weights(model=0.5, memory=1.0, pairs=40, ask_below=lead / 2)
+    results = [await classifier.classify(text.format(i)) for i in range(EXPLORE_EVERY)]
+    assert len(backend.calls) == 4  # it did not: only the one asked to keep evidence coming
+    assert sum(r.backend == MEMORY_CLASSIFIER for r in results) == EXPLORE_EVERY - 1
