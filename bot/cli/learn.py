@@ -152,10 +152,10 @@ async def _embed(store: ExampleStore, view: EncoderView | None) -> Sequence[str]
         return []
     encoded = await embed_missing(store, view, progress=lambda done, total: click.echo(
         f"encoder: {done} of {total} examples encoded", err=True))
-    encoder = view.encoder
-    if encoder is None:
+    view_id = view.encoder_id
+    if view_id is None:
         return [f"encoder: not used ({view.problem}); the memory uses TF-IDF alone"]
-    return [f"encoder: {encoded} examples encoded and stored ({encoder.id})"] if encoded else []
+    return [f"encoder: {encoded} examples encoded and stored ({view_id})"] if encoded else []
 
 
 def _progress(max_issues: int) -> Callable[[ImportReport], None]:

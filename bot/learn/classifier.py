@@ -80,7 +80,7 @@ class MemoryClassifier:
                  encoder: EncoderView | None = None, lean: bool = False) -> None:
         self.chain = chain
         self.memory = memory if memory is not None else Memory(
-            background=background_refit, views=[encoder] if encoder else [], lean=lean)
+            background=background_refit, views=encoder.views() if encoder else [], lean=lean)
         self._vectors = StoredVectors(encoder) if encoder is not None else None
         self.weights = Weights()
         self.duplicates = DuplicateFinder(store, self.memory) if store else None

@@ -1,11 +1,13 @@
 """Encoder vectors stored with each example (``training_examples.embedding``, migration 0008).
 
-A vector is stored as little-endian float32 bytes with the id of the encoder that made it
-(``Encoder.id``: model file and token budget). ``stored_rows`` gives the memory each example's
-vector, decoding the stored one when the current encoder made it and encoding the others (in
-one batch, in the calling thread: callers run it off the event loop), and returns the new
-vectors so they can be stored: a rebuild never encodes an example twice, and a different
-encoder re-encodes instead of mixing two spaces. ``embed_missing`` does the same for a whole
+A row is stored as little-endian float32 bytes with the id of what made it
+(``EncoderView.encoder_id``: model file, conversion and token budget, ``+title`` when the
+title's vector follows the text's in the same row; ``EncoderView.split`` cuts it per view).
+``stored_rows`` gives the memory each example's row, decoding the stored one when the current
+view made it and encoding the others (in one batch, in the calling thread: callers run it off
+the event loop), and returns the new rows so they can be stored: a rebuild never encodes an
+example twice, and a different encoder (or the title turned on or off) re-encodes instead of
+mixing two spaces. ``embed_missing`` does the same for a whole
 store in batches (``ticketbot learn``, after an import).
 """
 
@@ -44,19 +46,19 @@ def stored_rows(view: EncoderView, examples: Sequence[StoredExample]
                 ) -> tuple[Floats | None, dict[int, bytes]]:
     """The examples' vectors (None while the encoder cannot be used) and, by example id, the
     ones encoded now (to be stored)."""
-    encoder = view.encoder
-    if encoder is None:
+    view_id = view.encoder_id
+    if view_id is None:
         return None, {}
-    rows = np.zeros((len(examples), encoder.dim), dtype=np.float32)
+    rows = np.zeros((len(examples), view.dim), dtype=np.float32)
     missing = []
     for i, example in enumerate(examples):
-        if reusable(example, encoder.id, encoder.dim):
+        if reusable(example, view_id, view.dim):
             assert example.embedding is not None
             rows[i] = from_bytes(example.embedding)
         else:
             missing.append(i)
     if missing:
-        rows[missing] = view.encode([examples[i].text for i in missing])
+        rows[missing] = view.stored_rows([examples[i].text for i in missing])
     return rows, {examples[i].id: to_bytes(rows[i]) for i in missing}
 
 
@@ -65,17 +67,17 @@ async def embed_missing(store: ExampleStore, view: EncoderView, *,
     """Encode and store the vector of every example that lacks one from the current encoder,
     ``BATCH`` at a time, off the event loop; returns how many were encoded (0 when the encoder
     cannot be used)."""
-    encoder = await asyncio.to_thread(lambda: view.encoder)
-    if encoder is None:
+    view_id = await asyncio.to_thread(lambda: view.encoder_id)
+    if view_id is None:
         return 0
-    todo = [e for e in await store.since(0) if not reusable(e, encoder.id, encoder.dim)]
+    todo = [e for e in await store.since(0) if not reusable(e, view_id, view.dim)]
     done = 0
     for start in range(0, len(todo), BATCH):
         batch = todo[start:start + BATCH]
-        rows = await asyncio.to_thread(encoder.encode, [e.text for e in batch])
+        rows = await asyncio.to_thread(view.stored_rows, [e.text for e in batch])
         await store.save_embeddings({e.id: to_bytes(row) for e, row in zip(batch, rows,
                                                                             strict=True)},
-                                    encoder.id)
+                                    view_id)
         done += len(batch)
         if progress is not None:
             progress(done, len(todo))
@@ -96,7 +98,7 @@ class StoredVectors:
         rows, fresh = stored_rows(self.view, examples)
         with self._lock:
             self._unsaved.update(fresh)
-        return None if rows is None else {self.view.name: rows}
+        return None if rows is None else self.view.split(rows)
 
     async def save(self, store: ExampleStore) -> None:
         with self._lock:

@@ -34,7 +34,9 @@ def test_learn_stores_each_examples_vector_once(runner: CliRunner, tmp_path: Pat
     assert first.exit_code == 0, first.output
     assert "encoder: 3 examples encoded and stored (all-MiniLM-L6-v2-int8-dyn1@" in first.output
     rows = stored(url)
-    assert len(rows) == 3 and all(r.embedding and len(r.embedding) == 4 * 384 for r in rows)
+    # the text's vector and the title's (encoder.title, on by default), float32
+    assert len(rows) == 3 and all(r.embedding and len(r.embedding) == 4 * 2 * 384 for r in rows)
+    assert all((r.encoder or "").endswith("/128+title") for r in rows)
     again = runner.invoke(main, ["learn", "--csv", str(history)], env=env)
     assert again.exit_code == 0 and "encoded" not in again.output
 

@@ -38,9 +38,10 @@ def examples() -> list[NewExample]:
             for i, (text, label) in enumerate(HISTORY)]
 
 
-def classifier(store: ExampleStore, encoder: Encoder) -> MemoryClassifier:
+def classifier(store: ExampleStore, encoder: Encoder, *, title: bool = False
+               ) -> MemoryClassifier:
     bot_chain: ClassifierChain = chain(CountingBackend())
-    return MemoryClassifier(bot_chain, store, encoder=EncoderView(encoder))
+    return MemoryClassifier(bot_chain, store, encoder=EncoderView(encoder, title=title))
 
 
 def test_vectors_round_trip_as_float32_bytes() -> None:
@@ -86,10 +87,10 @@ async def test_embed_missing_fills_in_batches_once(engine: AsyncEngine) -> None:
     await store.add_many(examples())
     encoder, seen = counting()
     steps: list[tuple[int, int]] = []
-    assert await embed_missing(store, EncoderView(encoder),
+    assert await embed_missing(store, EncoderView(encoder, title=False),
                                progress=lambda done, total: steps.append((done, total))) == 9
     assert steps[-1] == (9, 9)
-    assert await embed_missing(store, EncoderView(encoder)) == 0  # idempotent
+    assert await embed_missing(store, EncoderView(encoder, title=False)) == 0  # idempotent
     assert len(seen) == len(HISTORY)
 
 
@@ -97,8 +98,33 @@ async def test_a_relabelled_example_keeps_its_vector(engine: AsyncEngine) -> Non
     store = ExampleStore(session_factory(engine))
     await store.add_many(examples())
     encoder, _ = counting()
-    await embed_missing(store, EncoderView(encoder))
+    await embed_missing(store, EncoderView(encoder, title=False))
     text = HISTORY[0][0]
     await store.add(NewExample(text, "Question", "csv", "k0"), replace=True)
     moved = (await store.since(0))[-1]
     assert moved.label == "Question" and moved.encoder == encoder.id and moved.embedding
+
+
+async def test_the_title_vector_is_stored_beside_the_texts(engine: AsyncEngine) -> None:
+    store = ExampleStore(session_factory(engine))
+    titled = [NewExample(f"{text}\nSeen on the staging server since Monday.", label, "csv",
+                         f"t{i}")  # type: ignore[arg-type]
+              for i, (text, label) in enumerate(HISTORY)]
+    await store.add_many(titled)
+    encoder, seen = counting()
+    await classifier(store, encoder, title=True).load()
+    assert len(seen) == 2 * len(HISTORY)  # each text and each title, once
+    stored = await store.since(0)
+    assert {e.encoder for e in stored} == {encoder.id + "+title"}
+    row = from_bytes(stored[0].embedding or b"")
+    whole, title = encoder.encode_one(titled[0].text), encoder.encode_one(HISTORY[0][0])
+    assert np.allclose(row, np.concatenate([whole, title]), atol=1e-5)  # the text's, the title's
+    seen.clear()
+    rebuilt = classifier(store, encoder, title=True)
+    await rebuilt.load()
+    assert seen == []  # a rebuild reads them
+    fitted = rebuilt.memory.fitted
+    assert fitted is not None and list(fitted.views) == ["encoder", "title"]
+    await classifier(store, encoder, title=False).load()
+    assert len(seen) == len(HISTORY)  # turned off: the texts alone, encoded again once
+    assert {e.encoder for e in await store.since(0)} == {encoder.id}

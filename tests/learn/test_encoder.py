@@ -14,7 +14,7 @@ from bot.learn.dense_head import DenseHead
 from bot.learn.encoder import PACKAGED_NAME, EncoderSlot, load_encoder, packaged_model
 from bot.learn.memory import Memory
 from bot.learn.requantize import CONVERSION
-from bot.learn.views import ENCODER_VIEW, EncoderView, average, choose_weights
+from bot.learn.views import ENCODER_VIEW, TITLE_VIEW, EncoderView, average, choose_weights
 from bot.settings_encoder import EncoderSettings
 
 from .test_classifier import HISTORY
@@ -118,12 +118,31 @@ def test_memory_with_the_encoder_view_averages_two_heads(encoder) -> None:  # ty
 
 def test_an_encoder_that_cannot_load_leaves_tfidf_alone(tmp_path: Path) -> None:
     broken = EncoderView(EncoderSlot(EncoderSettings(model_path=tmp_path / "missing.onnx")))
-    plain, fallback = Memory(), Memory(views=[broken])
+    plain, fallback = Memory(), Memory(views=broken.views())  # the text's and the title's
     for memory in (plain, fallback):
         memory.add(HISTORY)  # type: ignore[arg-type]
     assert fallback.fitted is not None and list(fallback.fitted.views) == []
     probe = "Opening the settings makes the program crash"
     assert fallback.probabilities(probe) == plain.probabilities(probe)
+
+
+def test_the_title_is_a_view_of_its_own(encoder) -> None:  # type: ignore[no-untyped-def]
+    view = EncoderView(encoder)  # title on, as by default
+    text_view, title_view = view.views()
+    assert (text_view.name, title_view.name) == (ENCODER_VIEW, TITLE_VIEW)
+    ticket = "Crash on save\nSince the update, saving a file closes the editor."
+    assert np.allclose(title_view.encode([ticket])[0], encoder.encode_one("Crash on save"),
+                       atol=1e-5)
+    stored = view.stored_rows([ticket, "One line only"])
+    assert stored.shape == (2, 2 * encoder.dim) and view.encoder_id == encoder.id + "+title"
+    parts = view.split(stored)
+    assert np.array_equal(parts[TITLE_VIEW][1], parts[ENCODER_VIEW][1])  # one line: the title
+    memory = Memory(views=view.views())
+    memory.add(HISTORY)  # type: ignore[arg-type]
+    assert memory.fitted is not None and list(memory.fitted.views) == [ENCODER_VIEW, TITLE_VIEW]
+    plain = EncoderView(encoder, title=False)
+    assert plain.views() == [plain] and plain.encoder_id == encoder.id
+    assert plain.stored_rows([ticket]).shape == (1, encoder.dim)
 
 
 def test_views_are_weighed_by_held_out_log_loss() -> None:
@@ -135,6 +154,10 @@ def test_views_are_weighed_by_held_out_log_loss() -> None:
     noise = {i: ({labels[i]: 0.8, other(labels[i]): 0.2},
                  {"encoder": {"Bug": 0.9, "Task": 0.1}}) for i in range(80)}
     assert choose_weights(noise, labels, {"encoder": 0.5}) == {"encoder": 0.0}  # it misleads
+    both = {i: (tfidf, {"encoder": views["encoder"], "title": {"Bug": 0.9, "Task": 0.1}})
+            for i, (tfidf, views) in sure.items()}
+    chosen = choose_weights(both, labels, {"encoder": 0.5, "title": 0.25})
+    assert chosen == {"encoder": 2.0, "title": 0.0}  # a title that misleads gets nothing
     few = dict(list(noise.items())[:10])
     assert choose_weights(few, labels, {"encoder": 0.5}) == {"encoder": 0.5}  # too few to say
 
