@@ -28,10 +28,8 @@ stands for that ticket.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import time
-from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping, Sequence
 
 from bot.classify.chain import ClassifierChain
@@ -45,10 +43,10 @@ from bot.learn.combine import (
     Probabilities,
     Weights,
     combine,
-    fit_weights,
 )
 from bot.learn.duplicates import DuplicateFinder
 from bot.learn.embeddings import StoredVectors
+from bot.learn.evidence import Evidence
 from bot.learn.memory import Memory
 from bot.learn.rebuild import Rebuild, Sleep
 from bot.learn.views import EncoderView
@@ -62,9 +60,6 @@ ANSWERED_BY_MEMORY = (MEMORY, MEMORY_CLASSIFIER)
 MEMORY_VOTE = "memory-vote"  # the memory's classifier alone, when no model answered
 FEW_SHOT = 2
 EXAMPLE_CHARS = 400
-RECENT = 2000  # classifications remembered until their label is confirmed
-REWEIGH_GROWTH = 0.1
-MAX_PAIRS = 5000  # held-out pairs kept for the weights (the most recent)
 EXPLORE_EVERY = 20  # of the tickets the model would not pay for, one in this many is asked anyway
 UNINFORMED: Probabilities = dict.fromkeys(LABELS, 1.0 / len(LABELS))
 
@@ -82,15 +77,12 @@ class MemoryClassifier:
         self.memory = memory if memory is not None else Memory(
             background=background_refit, views=encoder.views() if encoder else [], lean=lean)
         self._vectors = StoredVectors(encoder) if encoder is not None else None
-        self.weights = Weights()
+        self.evidence = Evidence()
         self.duplicates = DuplicateFinder(store, self.memory) if store else None
         self._store = store
         self._few_shot = few_shot
         self._watermark = 0
         self._keys: dict[str, int] = {}
-        self._pairs: deque[HeldOut] = deque(maxlen=MAX_PAIRS)
-        self._weighed_on = 0
-        self._recent: OrderedDict[str, tuple[Probabilities, Probabilities]] = OrderedDict()
         self._with_model: list[StoredExample] = []
         self._loaded = False
         self._outweighed = 0
@@ -101,7 +93,15 @@ class MemoryClassifier:
     @property
     def held_out_pairs(self) -> int:
         """(model, memory, label) triples gathered so far: the evidence behind ``weights``."""
-        return len(self._pairs)
+        return len(self.evidence)
+
+    @property
+    def weights(self) -> Weights:
+        return self.evidence.weights
+
+    @weights.setter
+    def weights(self, weights: Weights) -> None:
+        self.evidence.weights = weights
 
     @property
     def model_calls(self) -> int:
@@ -153,9 +153,9 @@ class MemoryClassifier:
         await self.sync()
         held_out = await asyncio.to_thread(self.memory.held_out_probabilities)  # waits refits
         if self._with_model:
-            self._pairs += self._stored_pairs(held_out)
+            self.evidence.add(self._stored_pairs(held_out))
         self._with_model, self._loaded = [], True
-        await asyncio.to_thread(self._reweigh, force=True)
+        await asyncio.to_thread(self.evidence.reweigh, force=True)
         log.info("memory: %d examples loaded in %.1f s (threshold %.3f, weights %s)",
                  len(self.memory), time.perf_counter() - started, self.memory.threshold,
                  self.weights)
@@ -183,17 +183,19 @@ class MemoryClassifier:
                              if e.source_key in self._keys})
         for e in new:
             self._keys[e.source_key] = len(self._keys)
-            self._note_pair(e.text, e.label, e.model_probabilities if self._loaded else None)
+            self.evidence.confirmed(e.text, e.label,
+                                    e.model_probabilities if self._loaded else None,
+                                    self.memory.probabilities)
         dense = self._vectors.rows(new) if self._vectors is not None and new else None
         self.memory.add([(e.text, e.label) for e in new], dense=dense)
-        self._reweigh()
+        self.evidence.reweigh()
 
     def remember(self, examples: Sequence[Example]) -> None:
         """Add confirmed examples directly (evaluation streams; the app goes through the store)."""
         for text, label in examples:
-            self._note_pair(text, label)
+            self.evidence.confirmed(text, label, None, self.memory.probabilities)
         self.memory.add(list(examples))
-        self._reweigh()
+        self.evidence.reweigh()
 
     def _stored_pairs(self, held_out: Mapping[int, Mapping[Label, float]]) -> list[HeldOut]:
         pairs = []
@@ -204,32 +206,11 @@ class MemoryClassifier:
                 pairs.append(HeldOut(model, held_out[i], e.label))
         return pairs
 
-    def _note_pair(self, text: str, label: Label,
-                   stored: Mapping[str, float] | None = None) -> None:
-        """Keep (model, memory, label) for a newly confirmed ticket the memory has not seen.
-
-        The probabilities noted when it was classified here, else (classified before a restart,
-        or by another replica) the model's stored ones with the memory's current opinion.
-        """
-        seen = self._recent.pop(_digest(text), None)
-        if seen is not None:
-            self._pairs.append(HeldOut(seen[0], seen[1], label))
-            return
-        memory = self.memory.probabilities(text) if stored else None
-        if stored and memory is not None:
-            model = {name: float(stored.get(name, 0.0)) for name in LABELS}
-            self._pairs.append(HeldOut(model, memory, label))
-
     async def add_evidence(self, pairs: Sequence[HeldOut]) -> None:
         """Held-out (model, memory, label) triples gathered elsewhere; the weights are refitted
         (off the event loop)."""
-        self._pairs += pairs
-        await asyncio.to_thread(self._reweigh, force=True)
-
-    def _reweigh(self, *, force: bool = False) -> None:
-        if force or len(self._pairs) > (1 + REWEIGH_GROWTH) * max(self._weighed_on, 1):
-            self.weights = fit_weights(list(self._pairs))
-            self._weighed_on = len(self._pairs)
+        self.evidence.add(pairs)
+        await asyncio.to_thread(self.evidence.reweigh, force=True)
 
     async def possible_duplicate(self, text: str, ticket_id: int, *,
                                  channel_id: str) -> str | None:
@@ -260,6 +241,8 @@ class MemoryClassifier:
                      ticket_id, label, memory[label], sure)
             return Classification(label, memory[label], MEMORY_CLASSIFIER, _ms(started),
                                   dict(memory))
+        if memory is not None and not self.chain.backends:  # no model at all (eval --no-model)
+            return _vote(memory, started)
         if memory is not None and self._model_would_not_pay(memory):
             merged = combine(UNINFORMED, memory, self.weights)  # the same answer, no model call
             label = max(merged, key=lambda k: merged[k])
@@ -283,19 +266,18 @@ class MemoryClassifier:
         if memory is None:
             return result
         if result.needs_triage or not result.probabilities:
-            label = max(memory, key=lambda k: memory[k])
-            return Classification(label, memory[label], MEMORY_VOTE, _ms(started), dict(memory))
-        self._recent[_digest(text)] = (dict(result.probabilities), dict(memory))
-        while len(self._recent) > RECENT:
-            self._recent.popitem(last=False)
+            return _vote(memory, started)
+        self.evidence.seen(text, result.probabilities, memory)
         merged = combine(result.probabilities, memory, self.weights)
         label = max(merged, key=lambda k: merged[k])
         return Classification(label, merged[label], f"{result.backend}+{MEMORY}", _ms(started),
                               merged, model_probabilities=result.model_probabilities)
 
 
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def _vote(memory: Probabilities, started: float) -> Classification:
+    """The memory's classifier alone, when no model answered."""
+    label = max(memory, key=lambda k: memory[k])
+    return Classification(label, memory[label], MEMORY_VOTE, _ms(started), dict(memory))
 
 
 def _ms(started: float) -> float:

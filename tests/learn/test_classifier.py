@@ -14,7 +14,13 @@ from bot.classify.types import BackendAnswer, Example, one_hot
 from bot.db.engine import session_factory
 from bot.db.examples import ExampleStore, NewExample
 from bot.errors import StorageError
-from bot.learn.classifier import EXPLORE_EVERY, MEMORY, MEMORY_CLASSIFIER, MemoryClassifier
+from bot.learn.classifier import (
+    EXPLORE_EVERY,
+    MEMORY,
+    MEMORY_CLASSIFIER,
+    MEMORY_VOTE,
+    MemoryClassifier,
+)
 from bot.learn.combine import Weights
 from bot.learn.memory import calibrate_confidence
 from bot.learn.rebuild import RELOAD_FIRST_S, RELOAD_MAX_S
@@ -339,3 +345,13 @@ async def test_the_model_is_asked_only_where_it_has_paid() -> None:
     results = [await classifier.classify(text.format(i)) for i in range(EXPLORE_EVERY)]
     assert len(backend.calls) == 4  # it did not: only the one asked to keep evidence coming
     assert sum(r.backend == MEMORY_CLASSIFIER for r in results) == EXPLORE_EVERY - 1
+
+
+async def test_without_any_model_the_memory_votes_and_nothing_fails(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    classifier = MemoryClassifier(ClassifierChain([], default_label="Task", timeout_s=1.0))
+    classifier.remember(HISTORY)  # type: ignore[arg-type]
+    result = await classifier.classify("The editor crashes when I save a file")
+    assert result.backend == MEMORY_VOTE and not result.needs_triage
+    assert "all backends failed" not in caplog.text  # eval --no-model: nothing was asked

@@ -14,10 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.db.engine import session_factory
 from bot.db.examples import ExampleStore, NewExample
 from bot.labels import LABELS
-from bot.learn import classifier as classifier_module
+from bot.learn import evidence as evidence_module
 from bot.learn import fit
-from bot.learn.classifier import MAX_PAIRS, MemoryClassifier
+from bot.learn.classifier import MemoryClassifier
 from bot.learn.combine import GRID, HeldOut, Weights, fit_weights, log_loss
+from bot.learn.evidence import MAX_PAIRS
 from bot.learn.fit import Fitted, Snapshot, build
 from bot.learn.memory import Memory
 from bot.learn.vectors import TfidfSpace
@@ -114,7 +115,7 @@ async def test_start_up_work_never_runs_on_the_event_loop(
             on_loop.append("build")
         return build(snapshot)
 
-    monkeypatch.setattr(classifier_module, "fit_weights", watched_weights)
+    monkeypatch.setattr(evidence_module, "fit_weights", watched_weights)
     classifier = MemoryClassifier(chain(CountingBackend()), store,
                                   memory=Memory(background=True, builder=watched_build))
     assert await classifier.load() == len(separable_history())
