@@ -42,7 +42,7 @@ from bot.learn.dense_head import DenseHead
 from bot.learn.encoder import load_encoder
 from bot.learn.fit import epochs
 from bot.learn.sparse_head import SparseHead
-from bot.learn.vectors import TfidfSpace, weigh_blocks
+from bot.learn.vectors import TfidfSpace, first_line, weigh_blocks
 from bot.settings_encoder import EncoderSettings
 
 FILES = {"github_issues.dev.csv": 1488, "apache_jira.dev.csv": 1374}  # warm rows, as the README
@@ -200,7 +200,7 @@ def main() -> None:
                 result["folds"] = {key: float(np.mean([f[key] for f in per_fold]))
                                    for key in per_fold[0]}
             if args.variants:
-                titles, _ = embed([t.split("\n", 1)[0] for t in texts], tokens, args.cache,
+                titles, _ = embed([first_line(t) for t in texts], tokens, args.cache,
                                   f"{name}.title")
                 splits = [(order[:warm], order[warm:])]
                 if args.folds:

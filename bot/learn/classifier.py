@@ -46,7 +46,7 @@ from bot.learn.combine import (
 )
 from bot.learn.duplicates import DuplicateFinder
 from bot.learn.embeddings import StoredVectors
-from bot.learn.evidence import Evidence
+from bot.learn.evidence import Evidence, model_answer
 from bot.learn.memory import Memory
 from bot.learn.rebuild import Rebuild, Sleep
 from bot.learn.views import EncoderView
@@ -202,8 +202,7 @@ class MemoryClassifier:
         for e in self._with_model:
             i = self._keys.get(e.source_key)
             if i is not None and i in held_out and e.model_probabilities:
-                model = {label: float(e.model_probabilities.get(label, 0.0)) for label in LABELS}
-                pairs.append(HeldOut(model, held_out[i], e.label))
+                pairs.append(HeldOut(model_answer(e.model_probabilities), held_out[i], e.label))
         return pairs
 
     async def add_evidence(self, pairs: Sequence[HeldOut]) -> None:

@@ -52,8 +52,7 @@ class Evidence:
             return
         memory = memory_now(text) if stored else None
         if stored and memory is not None:
-            model = {name: float(stored.get(name, 0.0)) for name in LABELS}
-            self._pairs.append(HeldOut(model, memory, label))
+            self._pairs.append(HeldOut(model_answer(stored), memory, label))
 
     def add(self, pairs: Iterable[HeldOut]) -> None:
         self._pairs += pairs
@@ -62,6 +61,11 @@ class Evidence:
         if force or len(self._pairs) > (1 + REWEIGH_GROWTH) * max(self._weighed_on, 1):
             self.weights = fit_weights(list(self._pairs))
             self._weighed_on = len(self._pairs)
+
+
+def model_answer(stored: Mapping[str, float]) -> dict[Label, float]:
+    """The model's probabilities as stored with a ticket, over every label."""
+    return {label: float(stored.get(label, 0.0)) for label in LABELS}
 
 
 def _digest(text: str) -> str:

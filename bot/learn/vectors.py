@@ -75,7 +75,7 @@ class TfidfSpace:
             return sp.vstack([self.counts(texts[i:i + HASH_BATCH])
                               for i in range(0, len(texts), HASH_BATCH)], format="csr")
         cut = [text[:MAX_CHARS].lower() for text in texts]
-        titles = [text.split("\n", 1)[0] for text in cut]
+        titles = [first_line(text) for text in cut]
         blocks = [hasher(cut) for hasher in self._text]
         blocks += [hasher(titles) for hasher in self._title]
         matrix = sp.hstack(blocks, format="csr")
@@ -108,6 +108,11 @@ def weigh(counts: Matrix, scale: Floats) -> Matrix:
     data, lengths = _weighted(counts, scale)
     data /= np.repeat(np.maximum(lengths, np.float32(1e-12)), np.diff(counts.indptr))
     return sp.csr_matrix((data, counts.indices, counts.indptr), shape=counts.shape)
+
+
+def first_line(text: str) -> str:
+    """A ticket's title: its first line (its summary)."""
+    return text.split("\n", 1)[0]
 
 
 def weigh_blocks(counts: Matrix, scale: Floats) -> Matrix:

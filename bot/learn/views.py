@@ -31,6 +31,7 @@ import numpy.typing as npt
 from bot.labels import LABELS, Label
 from bot.learn.dense_head import DenseHead
 from bot.learn.encoder import Encoder, EncoderSlot
+from bot.learn.vectors import first_line
 from bot.settings_encoder import EncoderSettings
 
 ENCODER_VIEW = "encoder"
@@ -138,10 +139,6 @@ class TitleView:
 
     def encode(self, texts: Sequence[str]) -> Floats:
         return self._text_view.encode([first_line(text) for text in texts])
-
-
-def first_line(text: str) -> str:
-    return text.split("\n", 1)[0]
 
 
 def encoder_view(settings: EncoderSettings) -> EncoderView | None:
