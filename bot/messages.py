@@ -255,6 +255,10 @@ SOURCE_FILED: Final = "Filed as <{url}|{key}>."
 SOURCE_FILED_DM: Final = (
     "Filed as <{url}|{key}>, from the message in <#{channel}> (I cannot post there)."
 )
+SOURCE_UNREADABLE: Final = (
+    "I could not read that message, so it is not filed (Slack answered `{code}`). "
+    "If I am not in this channel, invite me with `/invite @ticketbot`, then react again."
+)
 SOURCE_ALREADY_FILED: Final = "This message is already filed as {ticket}."
 SOURCE_BEING_FILED: Final = "ticket #{id} (Jira issue on its way)"
 SOURCE_FROM_BOT: Final = (

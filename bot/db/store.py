@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.errors import StorageError
@@ -23,7 +23,7 @@ class Store:
             async with self._sessions.begin() as session:
                 yield session
         except SQLAlchemyError as exc:
-            raise StorageError(f"cannot {what}: {type(exc).__name__}") from exc
+            raise StorageError(f"cannot {what}: {_kind(exc)}") from exc
 
     @asynccontextmanager
     async def _read(self, what: str) -> AsyncIterator[AsyncSession]:
@@ -31,4 +31,13 @@ class Store:
             async with self._sessions() as session:
                 yield session
         except SQLAlchemyError as exc:
-            raise StorageError(f"cannot {what}: {type(exc).__name__}") from exc
+            raise StorageError(f"cannot {what}: {_kind(exc)}") from exc
+
+
+def _kind(exc: SQLAlchemyError) -> str:
+    """The error's type; for an OperationalError also the driver's own first line ("database is
+    locked", "disk I/O error", a refused connection), which names no statement and no value."""
+    reason = str(exc.orig).strip() if isinstance(exc, OperationalError) else ""
+    if not reason:
+        return type(exc).__name__
+    return f"{type(exc).__name__} ({reason.splitlines()[0][:200]})"

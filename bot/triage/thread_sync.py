@@ -48,7 +48,9 @@ log = logging.getLogger(__name__)
 MAX_MENTION_LOOKUPS = 20
 #: A reply can arrive before the ticket message's ts is recorded (Slack shows the message as
 #: soon as it is posted): in a thread started less than POSTING_WAIT_S ago, while a ticket
-#: message is being posted in that channel, look again until then.
+#: message is being posted in that channel, look again until then. The event is acknowledged
+#: after this (``bot.slack.listeners.messages``): past Slack's 3 s, Slack delivers it again,
+#: and the second delivery records nothing new.
 POSTING_WAIT_S = 5.0
 POSTING_POLL_S = 0.1
 

@@ -75,6 +75,19 @@ async def test_a_failed_insert_never_carries_its_values(ticket_log: TicketLog,
         assert value not in shown
 
 
+async def test_a_refused_write_says_the_drivers_reason_and_no_value(
+    ticket_log: TicketLog, engine: AsyncEngine
+) -> None:
+    async with engine.begin() as connection:
+        await connection.execute(text("DROP TABLE ticket_events"))
+    with pytest.raises(StorageError) as caught:
+        await ticket_log.record_request(request("k1"))
+    said = str(caught.value)
+    if engine.dialect.name == "sqlite":  # PostgreSQL calls it a ProgrammingError: type only
+        assert said.endswith("OperationalError (no such table: ticket_events)")
+    assert "INSERT" not in said and TEXT not in said and RESPONSE_URL not in said
+
+
 def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 

@@ -4,6 +4,7 @@ ticket" shortcut and its form, the filing emoji, and the message's files copied 
 from __future__ import annotations
 
 import asyncio
+import signal
 from pathlib import Path
 
 import pytest
@@ -92,6 +93,37 @@ async def test_the_emoji_twice_and_by_two_at_once_files_one_issue(
     assert ticket.source is TicketSource.REACTION and ticket.requester_id == "U2"
     assert len(slack.thread("C1", message.ts)) == 1
     assert len(await read_tickets(tmp_path)) == 1
+
+
+async def test_a_reaction_whose_bot_dies_before_recording_it_is_filed_after_restart(
+    bot_env: dict[str, str], slack: SlackEmulator, jira: JiraEmulator, tmp_path: Path
+) -> None:
+    slack.faults.stall_after_success("conversations.history", 60.0, times=None)
+    first = await BotProcess(bot_env, tmp_path).start()
+    await slack.wait_for_connections(1, timeout=30)
+    message = await slack.post_user_message("general", "Disk full on build-3", user="U2")
+    envelope = await slack.react("C1", message.ts, "ticket", user="U1")
+    assert envelope is not None
+    await slack.wait_for(  # the bot is reading the message, before recording anything
+        lambda: [c for c in slack.api_calls("conversations.history")
+                 if c.args.get("latest") == message.ts] or None,
+        timeout=WAIT,
+        what="the message read",
+    )
+    await first.stop(signal.SIGKILL)
+    assert slack.ack_for(envelope) is None  # never acknowledged: Slack delivers it again
+    assert await read_tickets(tmp_path) == []
+    slack.faults.clear()
+    second = await BotProcess(bot_env, tmp_path).start()
+    try:
+        await slack.wait_for_ack(envelope, timeout=WAIT)
+        await confirmation(slack, message)
+        [ticket] = await settled(tmp_path, 1)
+    finally:
+        code = await second.stop()
+    assert code == 0, second.log
+    assert ticket.source is TicketSource.REACTION and ticket.filed_by == "U1"
+    assert len(jira.created_keys()) == 1
 
 
 async def test_two_attachments_one_over_the_cap(

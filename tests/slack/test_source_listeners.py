@@ -28,7 +28,7 @@ from bot.errors import TrackerValidationError
 from bot.settings import PipelineSettings, Settings
 from bot.settings_sources import SourceSettings
 from bot.slack import blocks
-from bot.slack.app import create_app
+from bot.slack.app import RATE_LIMIT_RETRIES, create_app
 from bot.slack.chat import SlackChat
 from bot.slack.context import SlackServices
 from bot.slack.source_blocks import FILES_BLOCK, REQUESTER_BLOCK, SOURCE_MODAL_CALLBACK
@@ -54,6 +54,10 @@ BOT_TOKEN = "xoxb-test"
 SOURCE_KINDS = (CONFIRM_IN_SOURCE, COPY_FILES)
 NOT_USED: Any = None
 WAIT = 10.0
+
+
+def socket_mode(body: dict[str, Any]) -> AsyncBoltRequest:
+    return AsyncBoltRequest(body=body, mode="socket_mode")
 
 
 @pytest.fixture
@@ -289,6 +293,45 @@ async def test_the_emoji_files_once_however_many_react(harness: Harness) -> None
     told = await harness.told(other, 1) + await harness.told(ticket.filed_by or "U1", 1)
     assert len([t for t in told if "already filed as" in t]) == 2
     assert len(harness.slack.thread("C1", message.ts)) == 1
+
+
+async def test_the_reaction_is_filed_before_it_is_acknowledged(harness: Harness) -> None:
+    message = await harness.slack.post_user_message("C1", "Disk full on build-3", user="U2",
+                                                    deliver=False)
+    response = await harness.app.async_dispatch(socket_mode(harness.reaction(message, user="U1")))
+    [ticket] = await harness.tickets.listing()  # at once: a crash from here on loses nothing
+    assert response.status == 200 and ticket.source is TicketSource.REACTION
+    await harness.settle()
+
+
+async def test_a_reaction_slack_cannot_read_now_is_left_for_slack_to_redeliver(
+    harness: Harness,
+) -> None:
+    message = await harness.slack.post_user_message("C1", "Disk full on build-3", user="U2",
+                                                    deliver=False)
+    body = harness.reaction(message, user="U1")
+    harness.slack.faults.rate_limit(
+        "conversations.history", times=RATE_LIMIT_RETRIES + 1, retry_after=0
+    )
+    first = await harness.app.async_dispatch(socket_mode(body))
+    assert first.status != 200  # no ack: Slack delivers it again
+    assert await harness.tickets.listing() == []
+    harness.slack.faults.clear()
+    again = await harness.app.async_dispatch(socket_mode(body))
+    await harness.settle()
+    [ticket] = await harness.tickets.listing()
+    assert again.status == 200 and ticket.filed_by == "U1"
+    assert harness.ephemerals("U1") == []
+
+
+async def test_a_message_the_bot_may_not_read_is_explained(harness: Harness) -> None:
+    message = await harness.slack.post_user_message("C1", "Disk full on build-3", user="U2",
+                                                    deliver=False)
+    harness.slack.faults.fail("conversations.history", "not_in_channel", times=1)
+    response = await harness.app.async_dispatch(socket_mode(harness.reaction(message, user="U1")))
+    [told] = await harness.told("U1", 1)
+    assert response.status == 200 and "`not_in_channel`" in told and "/invite" in told
+    assert await harness.tickets.listing() == []
 
 
 async def test_other_emoji_and_files_over_the_cap(harness: Harness) -> None:

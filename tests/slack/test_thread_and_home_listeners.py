@@ -4,10 +4,17 @@ app in process (``tests/slack/test_listeners.py``'s harness; Jira comments are t
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from bot import messages
+from bot.db.models import ThreadComment
+from bot.errors import StorageError
 from bot.slack import blocks
 from bot.tickets import TicketState
 from emulators.slack import StoredMessage, events
@@ -58,6 +65,44 @@ async def test_a_thread_reply_becomes_one_comment_even_when_redelivered(harness:
     [comment] = harness.comments.bodies("KAN-1")
     assert comment.startswith("Bob Baker in Slack\\:") and "Also @Carol Clark sees it" in comment
     assert harness.comments.adds == 1
+
+
+async def test_a_reply_is_in_the_database_before_its_event_is_acknowledged(
+    harness: Harness, engine: AsyncEngine
+) -> None:
+    parent = await a_ticket(harness)
+    reply = await harness.slack.post_user_message(
+        "C1", "Still down", user="U2", thread_ts=parent.ts, deliver=False
+    )
+    status, _ = await harness.dispatch(event_body(harness, reply))
+    async with engine.connect() as connection:  # at once: a crash from here on loses nothing
+        recorded = await connection.scalar(select(func.count()).select_from(ThreadComment))
+    assert (status, recorded) == (200, 1)
+    await settle(harness, lambda: harness.comments.adds)
+
+
+async def test_a_reply_the_database_cannot_take_is_left_for_slack_to_redeliver(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    parent = await a_ticket(harness)
+    reply = await harness.slack.post_user_message(
+        "C1", "Still down", user="U2", thread_ts=parent.ts, deliver=False
+    )
+    body = event_body(harness, reply)
+
+    async def database_down(*_: object) -> int:
+        raise StorageError("cannot record a thread reply: OperationalError (disk I/O error)")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(harness.services.threads, "reply", database_down)
+        with caplog.at_level(logging.WARNING, logger="bot.slack.listeners.errors"):
+            status, _ = await harness.dispatch(body)
+    assert status != 200  # the Socket Mode adapter sends no ack: Slack delivers it again
+    assert "message event not recorded, left for Slack to redeliver" in caplog.text
+    assert "Traceback" not in caplog.text
+    status, _ = await harness.dispatch(body)  # the redelivery, the database back
+    await settle(harness, lambda: harness.comments.adds)
+    assert status == 200 and harness.comments.adds == 1
 
 
 async def test_bots_other_threads_and_top_level_messages_are_not_copied(harness: Harness) -> None:

@@ -15,6 +15,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages
+from bot.errors import StorageError, TransientError
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,14 @@ async def handle_error(
     respond: AsyncRespond | None = None,
 ) -> None:
     kind, user_id, channel_id = _who_and_where(body)
+    if isinstance(error, (StorageError, TransientError)) and kind == "event_callback":
+        # From a recording middleware (listeners/messages.py, sources.py): the database or
+        # Slack failed before the ack, so the event is left unacknowledged and Slack delivers it
+        # again (at once, then after 1 and 5 minutes).
+        log.warning(
+            "%s event not recorded, left for Slack to redeliver: %s", _event_type(body), error
+        )
+        return
     log.error(
         "unhandled error in a %s listener (user %s, channel %s): %s",
         kind,
@@ -44,6 +53,11 @@ async def handle_error(
             )
     except (SlackApiError, ClientError, OSError) as exc:
         log.warning("could not tell %s about the error: %s", user_id or "-", type(exc).__name__)
+
+
+def _event_type(body: dict[str, Any]) -> str:
+    event = body.get("event")
+    return str(event.get("type")) if isinstance(event, dict) else "an"
 
 
 def _who_and_where(body: dict[str, Any]) -> tuple[str, str | None, str | None]:

@@ -1,15 +1,18 @@
 """Message events (``message.channels`` / ``message.groups`` / ``message.im``): replies in a
 ticket's thread, their edits and deletions, copied to Jira (``bot.triage.thread_sync``).
 
-Bolt acknowledges events itself before the listener runs; the listener records the reply at
-once (a few milliseconds: only a crash in that window loses it) and copies it to Jira in the
-background, where the loop in ``ThreadSync`` retries it. Bot and app messages (the bot's own
-included) and messages outside a thread are ignored.
+Bolt acknowledges events itself before the listener runs, so the reply is recorded earlier, by
+a listener middleware (``record_message``): an event is acknowledged only once its reply is in
+the database, and a crash or a database error before that leaves it unacknowledged for Slack to
+redeliver. The listener then copies it to Jira in the background, where the loop in
+``ThreadSync`` retries it. Bot and app messages (the bot's own included) and messages outside a
+thread are ignored.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
@@ -19,30 +22,43 @@ from bot.tickets import SourceFile
 from bot.triage.thread_sync import ThreadReply
 
 log = logging.getLogger(__name__)
+#: The context key under which ``record_message`` leaves the row it recorded.
+RECORDED_ROW = "ticketbot_recorded_row"
 #: Subtypes of a message a person typed (with files, or also sent to the channel).
 PERSON_SUBTYPES = frozenset({None, "file_share", "thread_broadcast"})
 
 
-async def handle_message(event: dict[str, Any], context: AsyncBoltContext) -> None:
-    """Acknowledged by Bolt already (events are auto-acknowledged)."""
-    services = services_of(context)
-    subtype = event.get("subtype")
-    channel = str(event.get("channel") or "")
-    row_id: int | None = None
-    if subtype in PERSON_SUBTYPES:
-        reply = thread_reply(event, channel)
-        if reply is not None:
-            row_id = await services.threads.reply(reply)
-    elif subtype == "message_changed":
-        row_id = await _edited(services, channel, event)
-    elif subtype == "message_deleted":
-        row_id = await services.threads.deleted(channel, str(event.get("deleted_ts") or ""))
+async def record_message(
+    event: dict[str, Any], context: AsyncBoltContext, next_: Callable[[], Awaitable[None]]
+) -> None:
+    """Listener middleware, before Bolt's ack: the reply, edit or deletion is recorded."""
+    context[RECORDED_ROW] = await _record(services_of(context), event)
+    await next_()
+
+
+async def handle_message(context: AsyncBoltContext) -> None:
+    """After the ack: the recorded row is copied to Jira in the background."""
+    row_id = context.get(RECORDED_ROW)
     if row_id is not None:
+        services = services_of(context)
         services.background.spawn(services.threads.push(row_id), name=f"thread-reply-{row_id}")
 
 
+async def _record(services: SlackServices, event: dict[str, Any]) -> int | None:
+    subtype = event.get("subtype")
+    channel = str(event.get("channel") or "")
+    if subtype in PERSON_SUBTYPES:
+        reply = thread_reply(event, channel)
+        return await services.threads.reply(reply) if reply is not None else None
+    if subtype == "message_changed":
+        return await _edited(services, channel, event)
+    if subtype == "message_deleted":
+        return await services.threads.deleted(channel, str(event.get("deleted_ts") or ""))
+    return None
+
+
 def register(app: AsyncApp) -> None:
-    app.event("message")(handle_message)
+    app.event("message", middleware=[record_message])(handle_message)
 
 
 def thread_reply(event: dict[str, Any], channel: str) -> ThreadReply | None:

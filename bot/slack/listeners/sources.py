@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import ClientError
@@ -13,7 +14,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages
-from bot.errors import QuotaExceeded, StorageError
+from bot.errors import ChatError, ChatUnavailable, QuotaExceeded, StorageError
 from bot.slack import blocks
 from bot.slack.context import services_of
 from bot.slack.field_blocks import field_blocks, field_values
@@ -30,6 +31,8 @@ from bot.triage.sources import FoundMessage, already_filed, refusal
 
 log = logging.getLogger(__name__)
 
+#: The context key under which ``record_reaction`` leaves its answer for ``handle_reaction``.
+REACTION_ANSWER = "ticketbot_reaction_answer"
 #: Looking up names and the permalink before the form opens; the trigger expires after 3 s.
 FORM_LOOKUPS_S = 1.0
 
@@ -137,44 +140,73 @@ async def handle_source_form(
     await ack()
 
 
+async def record_reaction(
+    event: dict[str, Any],
+    context: AsyncBoltContext,
+    next_: Callable[[], Awaitable[None]],
+) -> None:
+    """Listener middleware: files the reacted-to message *before* Bolt acknowledges the event.
+
+    Bolt acknowledges events before their listener runs, so recording there left a window in
+    which a crash lost an acknowledged reaction. Here, if the process dies first, the envelope
+    is never acknowledged and Slack redelivers it; a Slack or database error leaves it
+    unacknowledged too (Slack retries after 1 and 5 minutes). What to tell the person who
+    reacted waits in the context for the listener, which runs after the ack.
+    """
+    context[REACTION_ANSWER] = await _file_reaction(event, context)
+    await next_()
+
+
 async def handle_reaction(
     event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
 ) -> None:
+    answer = context.get(REACTION_ANSWER)
+    if answer is not None:
+        item = event.get("item") or {}
+        await _tell(client, str(item.get("channel")), str(event.get("user")), answer)
+
+
+async def _file_reaction(event: dict[str, Any], context: AsyncBoltContext) -> str | None:
+    """File the message the filing emoji was put on; what to tell the reactor, if anything."""
     sources = services_of(context).sources
     item = event.get("item") or {}
     if sources is None or item.get("type") != "message":
-        return
+        return None
     emoji = str(event.get("reaction") or "").split("::", 1)[0]  # ticket::skin-tone-2
     if emoji != sources.filing.settings.reaction_emoji:
-        return
+        return None
     if event.get("item_user") and event.get("item_user") == context.bot_user_id:
-        return  # the emoji on the bot's own message (a ticket message, say): nothing to file
+        return None  # the emoji on the bot's own message (a ticket message, say): nothing to file
     channel, ts, user = str(item.get("channel")), str(item.get("ts")), str(event.get("user"))
     if not await sources.filing.emoji_files_in(channel):
-        return
+        return None
     existing = await sources.filing.filed_from(channel, ts)
     if existing is not None:
-        await _tell(client, channel, user, already_filed(existing))
-        return
-    message = await sources.slack.read(channel, ts)
+        return already_filed(existing)
+    try:
+        message = await sources.slack.read(channel, ts)
+    except ChatUnavailable:
+        raise  # left unacknowledged: Slack delivers the reaction again
+    except ChatError as exc:
+        log.warning("reaction by %s on %s in %s: cannot read it: %s", user, ts, channel, exc)
+        return messages.SOURCE_UNREADABLE.format(code=exc.code or "an error")
     if message is None:
         log.info("reaction by %s on %s in %s: the message is gone", user, ts, channel)
-        return
+        return None
     problem = refusal(message)
     if problem:
-        await _tell(client, channel, user, problem)
-        return
+        return problem
     try:
         filed = await sources.filing.file(message, filed_by=user, source=TicketSource.REACTION)
     except QuotaExceeded as refused:
-        await _tell(client, channel, user, messages.over_quota(refused))
-        return
+        return messages.over_quota(refused)
     except StorageError:
         log.exception("could not record the reaction of %s on %s in %s", user, ts, channel)
-        await _tell(client, channel, user, messages.CANNOT_SAVE)
-        return
-    if not filed.created:
-        await _tell(client, channel, user, already_filed(filed.ticket))
+        return messages.CANNOT_SAVE
+    ticket = filed.ticket
+    if filed.created or (ticket.source is TicketSource.REACTION and ticket.filed_by == user):
+        return None  # filed now, or by this same reaction delivered twice (Slack redelivers)
+    return already_filed(ticket)
 
 
 async def _tell(client: AsyncWebClient, channel: str, user: str, text: str) -> None:
@@ -197,5 +229,5 @@ def _summary_error(summary: str) -> str | None:
 def register(app: AsyncApp) -> None:
     app.message_shortcut(SHORTCUT_CALLBACK)(handle_file_shortcut)
     app.view(SOURCE_MODAL_CALLBACK)(handle_source_form)
-    app.event("reaction_added")(handle_reaction)
+    app.event("reaction_added", middleware=[record_reaction])(handle_reaction)
 
