@@ -5,9 +5,7 @@ thread (the ``SourceChat`` port; the use cases are in ``bot.triage.sources``).
   bot token as ``Authorization: Bearer``; at most ``max_bytes`` are read. Deleted files, files
   the bot may not read and files over the cap are ``FileUnavailable`` (listed in Jira as not
   copied); Slack down or rate-limiting is ``ChatUnavailable`` (the copy is retried).
-- "Filed as KAN-12" is posted once: the reply carries message metadata naming the ticket, and
-  every attempt first looks through the thread (``conversations.replies``) for it. Where the
-  bot cannot post (not in the channel), the person who filed it gets a DM instead.
+- "Filed as KAN-12" is posted once (``bot.slack.confirmations``).
 """
 
 from __future__ import annotations
@@ -24,7 +22,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import messages
 from bot.db.models import Ticket
 from bot.errors import ChatError, ChatUnavailable, FileUnavailable
-from bot.slack.chat import CANNOT_POST_HERE, _call
+from bot.slack.chat import _call
+from bot.slack.confirmations import SourceConfirmation
 from bot.tickets import SourceFile
 from bot.triage.ports import Person
 from bot.triage.slack_text import mentioned_users, to_plain
@@ -32,9 +31,6 @@ from bot.triage.sources import FoundMessage, MessageFiling
 
 log = logging.getLogger(__name__)
 
-CONFIRM_EVENT_TYPE = "ticketbot_filed_from"
-REPLIES_PAGE = 200
-REPLIES_PAGES = 10  # a thread of 2,000 replies is looked through, then the reply is posted
 DOWNLOAD_TIMEOUT_S = 120.0
 _MENTION = re.compile(r"<[@#!][^<>]*>")  # people, channels, @here: no words of their own
 GONE = frozenset({"file_not_found", "file_deleted", "missing_scope", "not_visible"})
@@ -74,6 +70,7 @@ class SlackSources:
     ) -> None:
         self._client = client
         self._person = person  # SlackChat.person: cached users.info
+        self._confirmation = SourceConfirmation(client)
 
     async def _person_name(self, user_id: str) -> str:
         return (await self._person(user_id)).name
@@ -180,79 +177,7 @@ class SlackSources:
         return content
 
     async def confirm_filed(self, ticket: Ticket) -> None:
-        channel, ts = ticket.source_channel_id, ticket.source_ts
-        if not channel or not ts or not ticket.jira_key:
-            return
-        ts = await self._thread_root(channel, ts)  # a reply's confirmation goes in its thread
-        if await self._confirmed(ticket, channel, ts):
-            log.info("ticket %s: already confirmed in the source thread", ticket.id)
-            return
-        text = messages.SOURCE_FILED.format(url=ticket.jira_url, key=ticket.jira_key)
-        metadata = {"event_type": CONFIRM_EVENT_TYPE, "event_payload": {"ticket_id": ticket.id}}
-        try:
-            await _call(
-                lambda: self._client.chat_postMessage(
-                    channel=channel, thread_ts=ts, text=text, metadata=metadata,
-                    unfurl_links=False,
-                )
-            )
-        except ChatError as exc:
-            if exc.code not in CANNOT_POST_HERE:
-                raise
-            filer = ticket.filed_by or ticket.requester_id
-            log.info("ticket %s: cannot reply in %s (%s); telling %s", ticket.id, channel,
-                     exc.code, filer)
-            dm = messages.SOURCE_FILED_DM.format(
-                url=ticket.jira_url, key=ticket.jira_key, channel=channel
-            )
-            await _call(lambda: self._client.chat_postMessage(channel=filer, text=dm))
-
-    async def _thread_root(self, channel: str, ts: str) -> str:
-        """The ts of the thread ``ts`` is in (its own when it is not a reply): Slack asks for
-        replies to be posted to the parent, never to another reply."""
-        try:
-            page = await _call(
-                lambda: self._client.conversations_replies(channel=channel, ts=ts, limit=1)
-            )
-        except ChatError as exc:
-            if isinstance(exc, ChatUnavailable):
-                raise
-            return ts  # cannot read it (not in the channel): the DM fallback follows anyway
-        for message in page.get("messages") or []:
-            if message.get("ts") == ts:
-                return str(message.get("thread_ts") or ts)
-        return ts
-
-    async def _replies_page(self, channel: str, ts: str, cursor: str | None) -> Any:
-        return await _call(
-            lambda: self._client.conversations_replies(
-                channel=channel, ts=ts, limit=REPLIES_PAGE, cursor=cursor,
-                include_all_metadata=True,
-            )
-        )
-
-    async def _confirmed(self, ticket: Ticket, channel: str, ts: str) -> bool:
-        """Whether the thread already has our reply for this ticket."""
-        cursor: str | None = None
-        for _ in range(REPLIES_PAGES):
-            try:
-                page = await self._replies_page(channel, ts, cursor)
-            except ChatError as exc:
-                if isinstance(exc, ChatUnavailable):
-                    raise
-                return False  # cannot read the thread (not in it): nothing of ours is there
-            for message in page.get("messages") or []:
-                found = message.get("metadata") or {}
-                payload = found.get("event_payload") or {}
-                if found.get("event_type") == CONFIRM_EVENT_TYPE and payload.get(
-                    "ticket_id"
-                ) == ticket.id:
-                    return True
-            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
-            if not cursor:
-                return False
-        return False
-
+        await self._confirmation.post(ticket)
 
 async def _read_at_most(response: aiohttp.ClientResponse, limit: int) -> bytes:
     """The body, or its first ``limit`` bytes (a larger file is not read to the end)."""

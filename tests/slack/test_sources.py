@@ -11,7 +11,8 @@ import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.db.models import Ticket
-from bot.errors import FileUnavailable
+from bot.errors import ChatUnavailable, FileUnavailable
+from bot.slack.app import ResendableResetRetryHandler
 from bot.slack.sources import SlackSources
 from bot.tickets import TicketSource, TicketState
 from bot.triage.ports import Person
@@ -31,12 +32,17 @@ async def slack() -> AsyncIterator[SlackEmulator]:
 
 
 def sources(slack: SlackEmulator) -> SlackSources:
-    return SlackSources(AsyncWebClient(token=BOT_TOKEN, base_url=slack.api_url), person)
+    """With the bot's own retry policy: a reset after Slack stored a post is not re-sent."""
+    client = AsyncWebClient(
+        token=BOT_TOKEN, base_url=slack.api_url, retry_handlers=[ResendableResetRetryHandler()]
+    )
+    return SlackSources(client, person)
 
 
 def ticket(channel: str, ts: str, **values: Any) -> Ticket:
+    values = {"id": 7, **values}
     return Ticket(
-        id=7, dedupe_key=f"message:{channel}:{ts}", source=TicketSource.REACTION,
+        dedupe_key=f"message:{channel}:{ts}", source=TicketSource.REACTION,
         slack_channel_id=channel, requester_id="U2", text="t", state=TicketState.POSTED,
         created_at=datetime.now(UTC), source_channel_id=channel, source_ts=ts,
         jira_key="KAN-7", jira_url="https://jira.example/browse/KAN-7", **values,
@@ -99,6 +105,23 @@ async def test_where_the_bot_cannot_post_the_filer_gets_a_dm(slack: SlackEmulato
     assert not slack.thread("C2", message.ts)
     [dm] = slack.messages("D1")
     assert "KAN-7" in dm.text and "<#C2>" in dm.text
+
+
+async def test_the_dm_is_sent_once_even_when_slack_resets_after_storing_it(
+    slack: SlackEmulator,
+) -> None:
+    message = await slack.post_user_message("C2", "x", user="U2", deliver=False)
+    filed = ticket("C2", message.ts, filed_by="U1")
+    slack.faults.reset_after_success("chat.postMessage", times=1)
+    with pytest.raises(ChatUnavailable):  # the answer lost: the caller cannot tell
+        await sources(slack).confirm_filed(filed)
+    for _ in range(2):  # the retries look first
+        await sources(slack).confirm_filed(filed)
+    [dm] = slack.messages("D1")
+    assert "KAN-7" in dm.text
+    other = ticket("C2", message.ts, filed_by="U1", id=8)  # another ticket's DM is its own
+    await sources(slack).confirm_filed(other)
+    assert len(slack.messages("D1")) == 2
 
 
 async def test_a_reply_is_confirmed_in_its_thread(slack: SlackEmulator) -> None:
