@@ -10,7 +10,7 @@ never leave Jira.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.tracker.details import account_id, parse_time
@@ -19,6 +19,9 @@ from bot.tracker.jira_text import comment_text
 WATCHED_FIELDS = ("status", "assignee", "resolution")
 CHANGE_FIELDS = ("status", "assignee", "resolution", "labels", "project", "updated", "comment")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: A comment's ``updated`` this much after ``created`` is an edit (Jira stamps both at creation,
+#: not always to the same millisecond).
+EDIT_AFTER = timedelta(seconds=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +54,9 @@ class JiraComment:
     attachments: int
     internal: bool
     raw_body: Any = None
+    #: When it was last edited (Jira's ``updated``, where later than ``created``), and by whom.
+    edited: datetime | None = None
+    editor: JiraPerson | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +110,8 @@ def _comment(raw: Any) -> JiraComment | None:
     if created is None or not raw.get("id"):
         return None
     body = comment_text(raw.get("body"))
+    updated = _time(raw.get("updated"))
+    edited = updated if updated is not None and updated - created > EDIT_AFTER else None
     return JiraComment(
         id=str(raw["id"]),
         author=_person(raw.get("author")),
@@ -112,6 +120,8 @@ def _comment(raw: Any) -> JiraComment | None:
         attachments=body.attachments,
         internal=is_internal(raw),
         raw_body=raw.get("body"),
+        edited=edited,
+        editor=_person(raw.get("updateAuthor")) if edited else None,
     )
 
 

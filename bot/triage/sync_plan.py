@@ -6,7 +6,8 @@ ones were there before this ticket's story in Slack began, or were already shown
 by the bot's own Jira account (decisions, thread replies it copied), and comments that are not
 internal (JSM internal notes and role/group restricted comments never leave Jira) and do not
 carry the Slack copy marker. Status, assignee and resolution changes of one poll become one
-reply mentioning the requester; each comment becomes one reply, attributed. Jira text is
+reply mentioning the requester; each comment becomes one reply, attributed, and each later
+edit of it one more (by its editor and its time, under the same rules). Jira text is
 escaped (``&``, ``<``, ``>``: no ``<!channel>``, no ``<url|spoofed label>``) and cut at
 ``comment_limit`` with a link to the comment.
 """
@@ -54,6 +55,7 @@ def change_keys(ticket_id: int, change: IssueChange, ctx: PlanContext) -> list[s
     ]
     if ctx.comments:
         keys += [f"{ticket_id}:c:{c.id}" for c in change.comments if _shown(c, ctx)]
+        keys += [_edit_key(ticket_id, c) for c in change.comments if _edit_shown(c, ctx)]
     return keys
 
 
@@ -97,21 +99,24 @@ def plan(
         )
         out.events.append(("jira_changed", {"key": change.key, "fields": len(fields)}))
     for comment in change.comments:
-        if f"{ticket.id}:c:{comment.id}" in new:
-            text = comment_reply(comment, change.key, browse(change.key), ctx.comment_limit)
-            out.tasks.append(
-                NewTask(
-                    ticket.id,
-                    f"ticket:{ticket.id}:jira-comment:{comment.id}",
-                    THREAD_REPLY,
-                    {"text": text},
-                )
-            )
+        url = browse(change.key)
+        if f"{ticket.id}:c:{comment.id}" in new:  # as it reads now, edits included
+            text = comment_reply(comment, change.key, url, ctx.comment_limit)
+            task_key = f"ticket:{ticket.id}:jira-comment:{comment.id}"
+        elif _edit_key(ticket.id, comment) in new:  # shown before; edited since
+            text = comment_reply(comment, change.key, url, ctx.comment_limit, edited=True)
+            task_key = f"ticket:{ticket.id}:jira-comment:{comment.id}:{_edited(comment)}"
+        else:
+            continue
+        out.tasks.append(NewTask(ticket.id, task_key, THREAD_REPLY, {"text": text}))
     return out
 
 
-def comment_reply(comment: JiraComment, key: str, url: str, limit: int) -> str:
-    author = escape(comment.author.name if comment.author else "Someone")
+def comment_reply(
+    comment: JiraComment, key: str, url: str, limit: int, *, edited: bool = False
+) -> str:
+    who = (comment.editor or comment.author) if edited else comment.author
+    author = escape(who.name if who else "Someone")
     link = f"{url}?focusedCommentId={comment.id}"
     if not comment.text:
         return messages.JIRA_COMMENT_FILES.format(
@@ -123,7 +128,8 @@ def comment_reply(comment: JiraComment, key: str, url: str, limit: int) -> str:
         body = escape(text) + "\n" + messages.JIRA_COMMENT_CUT.format(url=link, key=key)
     else:
         body = escape(text)
-    return messages.JIRA_COMMENT.format(author=author, text=body)
+    template = messages.JIRA_COMMENT_EDITED if edited else messages.JIRA_COMMENT
+    return template.format(author=author, text=body)
 
 
 def _parts(fields: list[FieldChange]) -> list[str]:
@@ -166,6 +172,26 @@ def _shown(comment: JiraComment, ctx: PlanContext) -> bool:
         and not _by_bot(comment.author, ctx)
         and COPY_MARKER not in comment.text
     )
+
+
+def _edit_shown(comment: JiraComment, ctx: PlanContext) -> bool:
+    """An edit counts as a comment does, by its editor and its time."""
+    return (
+        comment.edited is not None
+        and comment.edited >= ctx.since
+        and not comment.internal
+        and not _by_bot(comment.author, ctx)
+        and not _by_bot(comment.editor, ctx)
+        and COPY_MARKER not in comment.text
+    )
+
+
+def _edited(comment: JiraComment) -> str:
+    return f"edit:{comment.edited.isoformat() if comment.edited else ''}"
+
+
+def _edit_key(ticket_id: int, comment: JiraComment) -> str:
+    return f"{ticket_id}:c:{comment.id}:{_edited(comment)}"
 
 
 def _by_bot(author: Any, ctx: PlanContext) -> bool:

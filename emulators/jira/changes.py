@@ -118,6 +118,17 @@ class ChangeResources(JiraState):
         )
         return str(comment["id"])
 
+    def edit_comment_as(
+        self, key: str, comment_id: str, body: Any, *, editor: str | None = None
+    ) -> None:
+        """``editor`` (default: a person, not the bot) edits a comment: Jira stamps the edit
+        in the comment's ``updated`` and ``updateAuthor``, and the issue's ``updated``."""
+        stored = self.issues[key]
+        [comment] = [c for c in stored["comments"] if str(c["id"]) == comment_id]
+        comment["body"] = body
+        comment["editor"] = editor or self._human()
+        comment["edited"] = stored["updated"] = jira_time()
+
     def delete_issue(self, key: str) -> None:
         del self.issues[key]
 

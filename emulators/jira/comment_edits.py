@@ -36,6 +36,7 @@ class CommentResources(WorkflowResources):
         if problem := validation.text_problem(body, call.version):
             raise JiraHTTPError(400, errors={"comment": problem})
         comment["body"] = body
+        comment["editor"] = self.users[0]["accountId"]  # the caller: the bot's account
         comment["edited"] = stored["updated"] = jira_time()
         return web.json_response(self._comment_json(comment, call))
 

@@ -235,15 +235,17 @@ class IssueResources(ChangeResources, ProjectState):
         return self.store_comment(stored, body)
 
     def _comment_json(self, comment: dict[str, Any], call: Call) -> dict[str, Any]:
-        author = self._author_json(comment.get("author") or self.users[0]["accountId"], call)
+        author_id = comment.get("author") or self.users[0]["accountId"]
+        author = self._author_json(author_id, call)
         out: dict[str, Any] = {
             "self": f"{self._base(call)}/issue/{comment['issue_id']}/comment/{comment['id']}",
             "id": comment["id"],
             "author": author,
-            "updateAuthor": author,
+            # Jira stamps an edit in ``updated`` and names the editor in ``updateAuthor``.
+            "updateAuthor": self._author_json(comment.get("editor") or author_id, call),
             "body": validation.render_text(comment["body"], call.version),
             "created": comment["created"],
-            "updated": comment["created"],
+            "updated": comment.get("edited") or comment["created"],
             "jsdPublic": not comment.get("internal"),
         }
         if comment.get("visibility"):

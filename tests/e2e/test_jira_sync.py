@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import yaml
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from emulators.jira import JiraEmulator
+from emulators.jira import JiraEmulator, jira_time
 from emulators.openai import OpenAIEmulator
 from emulators.slack import SlackEmulator, StoredMessage
 from emulators.stack import BotFailed, BotProcess, start_connected
@@ -120,6 +121,30 @@ async def test_a_jira_comment_becomes_one_reply_and_internal_ones_stay(
     texts = replies(slack, message)
     assert sum("commented in Jira" in t for t in texts) == 1
     assert not any("vendor" in t or "restricted" in t for t in texts)
+
+
+async def test_a_comment_edited_in_jira_is_told_once_in_the_thread(
+    bot: BotProcess, slack: SlackEmulator, jira: JiraEmulator
+) -> None:
+    message, key = await filed(slack, jira, "Printer on floor 3 is out of toner")
+    comment_id = jira.comment_as(key, "Toner arrives Monday")
+    await slack.wait_for(
+        lambda: [r for r in replies(slack, message) if "commented in Jira" in r] or None,
+        timeout=20,
+    )
+    [stored] = jira.issues[key]["comments"]
+    stored["created"] = jira_time(datetime.now(UTC) - timedelta(seconds=10))  # a while ago
+    lee = jira.add_user("lee@example.com", "Lee Park")
+    jira.edit_comment_as(key, comment_id, "Toner arrives Tuesday", editor=lee)
+    [edit] = await slack.wait_for(
+        lambda: [r for r in replies(slack, message) if "edited a comment" in r] or None,
+        timeout=20,
+    )
+    assert edit == "*Lee Park* edited a comment in Jira:\nToner arrives Tuesday"
+    await polled(slack, jira)
+    texts = replies(slack, message)
+    assert sum("commented in Jira" in t for t in texts) == 1
+    assert sum("edited a comment" in t for t in texts) == 1
 
 
 def searches(jira: JiraEmulator) -> int:

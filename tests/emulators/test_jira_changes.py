@@ -105,6 +105,22 @@ async def test_comments_have_authors_and_internal_ones_are_marked(
     assert comments[3]["author"]["accountId"] == SERVICE_ACCOUNT_ID
 
 
+async def test_an_edit_is_stamped_in_updated_and_update_author(
+    jira: JiraEmulator, http: aiohttp.ClientSession
+) -> None:
+    key = jira.add_issue("vpn")
+    by_person, by_bot = jira.comment_as(key, "at 5"), jira.comment_as(key, "at 5")
+    jira.edit_comment_as(key, by_person, "at 6")
+    status, _ = await call(http, "PUT", f"/issue/{key}/comment/{by_bot}", json={"body": "at 7"})
+    assert status == 200
+    status, body = await call(http, "GET", f"/issue/{key}/comment")
+    person, bot = body["comments"]
+    assert person["body"] == "at 6" and person["updated"] >= person["created"]
+    assert person["updateAuthor"]["displayName"] == "Mia Krystof"
+    assert bot["updateAuthor"]["accountId"] == SERVICE_ACCOUNT_ID
+    assert jira.issues[key]["updated"] >= bot["updated"]
+
+
 async def test_delete_and_move(jira: JiraEmulator, http: aiohttp.ClientSession) -> None:
     gone, moving = jira.add_issue("a"), jira.add_issue("b")
     jira.delete_issue(gone)

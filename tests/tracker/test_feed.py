@@ -107,6 +107,25 @@ async def test_v3_comments_are_read_from_adf(jira: JiraEmulator) -> None:
     assert change.comments[0].text == "line one\nline two"
 
 
+async def test_an_edited_comment_says_when_and_by_whom(site: JiraEmulator) -> None:
+    key = site.add_issue("x", labels=LABELS)
+    fresh, edited = site.comment_as(key, "at 5"), site.comment_as(key, "at 5")
+    for stored in site.issues[key]["comments"]:  # written five minutes ago
+        stored["created"] = jira_time(datetime.now(UTC) - timedelta(minutes=5))
+    lee = site.add_user("lee@example.com", "Lee Park")
+    site.edit_comment_as(key, edited, "at 6 instead", editor=lee)
+    feed = feed_for(site)
+    try:
+        [change] = (await feed.changed_page("KAN", LABELS, minutes_ago(1))).issues
+    finally:
+        await feed.aclose()
+    first, second = change.comments
+    assert (first.id, first.edited, first.editor) == (fresh, None, None)
+    assert second.id == edited and second.text == "at 6 instead"
+    assert second.edited is not None and second.edited - second.created > timedelta(minutes=4)
+    assert second.editor is not None and second.editor.name == "Lee Park"
+
+
 def test_a_raw_issue_without_updated_is_skipped() -> None:
     assert issue_change({"key": "KAN-1", "fields": {}}) is None
     assert issue_change({"key": "KAN-1", "fields": {"updated": jira_time()}}) is not None

@@ -184,6 +184,44 @@ async def test_comments_internal_ones_and_the_bots_own(
     assert "added 1 attachment(s) in Jira" in texts[2]
 
 
+async def test_a_comment_edited_in_jira_is_told_once_per_edit(
+    store: SyncStore, feed: FakeChangeFeed, ticket_log: TicketLog, leases: Leases, outbox: Outbox
+) -> None:
+    ticket_id = await posted_ticket(ticket_log, leases)
+    sync = make_sync(store, feed, [])
+    await sync.poll("KAN")
+    now = await store.clock.now()
+    written = comment("20", now, "Rebooting the VPN box at 5")
+    feed.issues = [issue(ticket_id, now, comments=(written,))]
+    await sync.poll("KAN")
+    edited = replace(written, text="Rebooting it at 6 instead", edited=now + timedelta(minutes=1),
+                     editor=JiraPerson("lee", "Lee Park"))
+    feed.issues = [issue(ticket_id, now + timedelta(minutes=1), comments=(edited,))]
+    await sync.poll("KAN")
+    await sync.poll("KAN")  # the same edit seen again: nothing more
+    bots_edit = replace(edited, text="fixed by the bot", edited=now + timedelta(minutes=2),
+                        editor=BOT)
+    feed.issues = [issue(ticket_id, now + timedelta(minutes=2), comments=(bots_edit,))]
+    await sync.poll("KAN")
+    assert await replies(outbox, ticket_id) == [
+        "*Mia Krystof* commented in Jira:\nRebooting the VPN box at 5",
+        "*Lee Park* edited a comment in Jira:\nRebooting it at 6 instead",
+    ]
+
+
+async def test_a_comment_written_and_edited_between_two_polls_is_told_once(
+    store: SyncStore, feed: FakeChangeFeed, ticket_log: TicketLog, leases: Leases, outbox: Outbox
+) -> None:
+    ticket_id = await posted_ticket(ticket_log, leases)
+    sync = make_sync(store, feed, [])
+    await sync.poll("KAN")
+    now = await store.clock.now()
+    both = replace(comment("21", now, "final words"), edited=now + timedelta(seconds=30))
+    feed.issues = [issue(ticket_id, now + timedelta(seconds=30), comments=(both,))]
+    await sync.poll("KAN")
+    assert await replies(outbox, ticket_id) == ["*Mia Krystof* commented in Jira:\nfinal words"]
+
+
 async def test_another_replica_does_not_poll_while_the_lease_holds(
     store: SyncStore, feed: FakeChangeFeed
 ) -> None:
