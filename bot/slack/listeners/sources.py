@@ -149,9 +149,10 @@ async def record_reaction(
 
     Bolt acknowledges events before their listener runs, so recording there left a window in
     which a crash lost an acknowledged reaction. Here, if the process dies first, the envelope
-    is never acknowledged and Slack redelivers it; a Slack or database error leaves it
-    unacknowledged too (Slack retries after 1 and 5 minutes). What to tell the person who
-    reacted waits in the context for the listener, which runs after the ack.
+    is never acknowledged and Slack redelivers it; Slack rate-limiting the read, or the
+    database failing before the filing, leaves it unacknowledged too (Slack retries after 1 and
+    5 minutes). A filing the database refuses is answered instead ("react again"). What to tell
+    the person who reacted waits in the context for the listener, which runs after the ack.
     """
     context[REACTION_ANSWER] = await _file_reaction(event, context)
     await next_()
