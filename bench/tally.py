@@ -18,10 +18,11 @@ def jira_counts(jira: JiraEmulator) -> Counter[int]:
 
 
 def message_counts(slack: SlackEmulator, channels: Sequence[Channel]) -> Counter[int]:
-    """The bot's ticket messages (top-level, posted with chat.postMessage) per request."""
+    """The bot's ticket messages (top-level, posted with chat.postMessage, counted still when
+    updated since: decisions, the Jira status line) per request."""
     return _count(str(m.blocks) + m.text for c in channels
                   for m in slack.messages(c.id, include_replies=False)
-                  if m.source == "chat.postMessage")
+                  if m.posted_with == "chat.postMessage")
 
 
 def log_counts(rows: Iterable[LoggedTicket]) -> Counter[int]:

@@ -222,6 +222,11 @@ class StoredMessage:
     #: The app of a message posted by another app's bot (``bot_id`` set); ours otherwise.
     app_id: str | None = None
 
+    @property
+    def posted_with(self) -> str:
+        """Where the message first came from (``source`` is its latest version's)."""
+        return self.history[0].source if self.history else self.source
+
     def replace(self, text: str, blocks: list[JSON] | None, source: str) -> None:
         self.history.append(MessageVersion(self.text, self.blocks, self.source))
         self.text, self.blocks, self.source = text, blocks, source

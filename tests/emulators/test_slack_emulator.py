@@ -675,6 +675,7 @@ async def test_button_click_reaches_action_listener(
     assert body["message"]["blocks"] == approval_blocks()
     message = slack.message("C1", posted["ts"])
     assert message.text == "Approved by <@U2>" and message.source == "response_url"
+    assert message.posted_with == "chat.postMessage"  # the first version's source
     assert slack.response_url_posts[0].replace_original
 
 
