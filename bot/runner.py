@@ -26,6 +26,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from bot import messages
 from bot.errors import ConfigError, TicketbotError
 from bot.logs import configure_logging
+from bot.malloc import limit_arenas
 from bot.metrics_http import MetricsServer
 from bot.services import build_services
 from bot.settings import Settings, require_for_run
@@ -46,6 +47,7 @@ def main() -> int:
         print(f"{messages.CONFIG_ERROR_PREFIX} {exc}", file=sys.stderr)
         return EXIT_CONFIG
     configure_logging(settings.logging, secrets=settings.secret_values())
+    limit_arenas()  # before the worker threads start
     shutdown = Shutdown(settings.pipeline.shutdown_grace_s)
     try:
         asyncio.run(serve(settings, shutdown))

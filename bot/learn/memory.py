@@ -53,8 +53,8 @@ from bot.learn.fit import (
 )
 from bot.learn.refitter import Refitter
 from bot.learn.sparse_head import SparseHead
-from bot.learn.trim import release_free_memory
 from bot.learn.vectors import Matrix, TfidfSpace, norms, weigh, weigh_blocks
+from bot.malloc import release_free_memory
 
 __all__ = ["DenseView", "Memory", "Neighbour", "calibrate_confidence", "calibrate_threshold"]
 
