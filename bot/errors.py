@@ -84,6 +84,11 @@ class StorageError(TicketbotError):
     """The ticket log cannot be read or written."""
 
 
+class EventNotRecorded(TicketbotError):
+    """A Slack event could not be recorded before its acknowledgement (the database or Slack
+    failed): it is left unacknowledged, and Slack delivers it again."""
+
+
 class StaleState(StorageError):
     """The ticket was not in any of the expected states (someone else moved it first)."""
 

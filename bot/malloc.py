@@ -17,12 +17,9 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import logging
 import os
 from collections.abc import Callable
 from functools import cache
-
-log = logging.getLogger(__name__)
 
 ARENAS = 2
 M_ARENA_MAX = -8  # mallopt's parameter number (glibc's malloc.h)

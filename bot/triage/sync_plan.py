@@ -64,9 +64,9 @@ def plan(
 ) -> TicketUpdate:
     """Ticket values, tasks and events for ``change``; ``new``: the keys not shown before;
     ``browse(key)``: the issue's URL."""
-    out = TicketUpdate()
+    out, url = TicketUpdate(), browse(change.key)
     if change.key != ticket.jira_key:
-        _moved(ticket, change, browse(change.key), out)
+        _moved(ticket, change, url, out)
     if (change.status, change.assignee) != (ticket.jira_status, ticket.jira_assignee):
         out.values.update(jira_status=change.status, jira_assignee=change.assignee)
         out.tasks.append(
@@ -88,7 +88,7 @@ def plan(
         first = min(k for k in new if k.startswith(f"{ticket.id}:h:"))
         if ticket.requester_id in ctx.dm_users:
             dm = messages.JIRA_CHANGED_DM.format(
-                url=browse(change.key), key=change.key, changes="; ".join(_parts(fields))
+                url=url, key=change.key, changes="; ".join(_parts(fields))
             )
             payload = {"user": ticket.requester_id, "text": dm}
             out.tasks.append(
@@ -99,11 +99,10 @@ def plan(
         )
         out.events.append(("jira_changed", {"key": change.key, "fields": len(fields)}))
     for comment in change.comments:
-        url = browse(change.key)
         if f"{ticket.id}:c:{comment.id}" in new:  # as it reads now, edits included
             text = comment_reply(comment, change.key, url, ctx.comment_limit)
             task_key = f"ticket:{ticket.id}:jira-comment:{comment.id}"
-        elif _edit_key(ticket.id, comment) in new:  # shown before; edited since
+        elif comment.edited and _edit_key(ticket.id, comment) in new:  # shown before; edited
             text = comment_reply(comment, change.key, url, ctx.comment_limit, edited=True)
             task_key = f"ticket:{ticket.id}:jira-comment:{comment.id}:{_edited(comment)}"
         else:
@@ -166,12 +165,7 @@ def _moved(ticket: Ticket, change: IssueChange, url: str, out: TicketUpdate) -> 
 
 
 def _shown(comment: JiraComment, ctx: PlanContext) -> bool:
-    return (
-        comment.created >= ctx.since
-        and not comment.internal
-        and not _by_bot(comment.author, ctx)
-        and COPY_MARKER not in comment.text
-    )
+    return comment.created >= ctx.since and _copied(comment, ctx)
 
 
 def _edit_shown(comment: JiraComment, ctx: PlanContext) -> bool:
@@ -179,9 +173,16 @@ def _edit_shown(comment: JiraComment, ctx: PlanContext) -> bool:
     return (
         comment.edited is not None
         and comment.edited >= ctx.since
-        and not comment.internal
-        and not _by_bot(comment.author, ctx)
         and not _by_bot(comment.editor, ctx)
+        and _copied(comment, ctx)
+    )
+
+
+def _copied(comment: JiraComment, ctx: PlanContext) -> bool:
+    """Whether a comment is one Slack hears of: not internal, not the bot's, not from Slack."""
+    return (
+        not comment.internal
+        and not _by_bot(comment.author, ctx)
         and COPY_MARKER not in comment.text
     )
 

@@ -104,6 +104,16 @@ def comment(
     return JiraComment(cid, author, at, text, 0, internal)
 
 
+async def watching(
+    store: SyncStore, feed: FakeChangeFeed, ticket_log: TicketLog, leases: Leases
+) -> tuple[int, JiraSync, datetime]:
+    """A posted ticket, a feed whose first poll started its cursor, and the time after it."""
+    ticket_id = await posted_ticket(ticket_log, leases)
+    sync = make_sync(store, feed, [])
+    await sync.poll("KAN")
+    return ticket_id, sync, await store.clock.now()
+
+
 async def replies(outbox: Outbox, ticket_id: int) -> list[str]:
     return [
         str(t.payload["text"]) for t in await outbox.tasks(ticket_id) if t.kind == "thread_reply"
@@ -147,10 +157,7 @@ async def test_changes_are_told_once_batched_and_the_message_follows(
 async def test_comments_internal_ones_and_the_bots_own(
     store: SyncStore, feed: FakeChangeFeed, ticket_log: TicketLog, leases: Leases, outbox: Outbox
 ) -> None:
-    ticket_id = await posted_ticket(ticket_log, leases)
-    sync = make_sync(store, feed, [])
-    await sync.poll("KAN")
-    now = await store.clock.now()
+    ticket_id, sync, now = await watching(store, feed, ticket_log, leases)
     old = now - timedelta(days=3)
     feed.issues = [
         issue(
@@ -187,10 +194,7 @@ async def test_comments_internal_ones_and_the_bots_own(
 async def test_a_comment_edited_in_jira_is_told_once_per_edit(
     store: SyncStore, feed: FakeChangeFeed, ticket_log: TicketLog, leases: Leases, outbox: Outbox
 ) -> None:
-    ticket_id = await posted_ticket(ticket_log, leases)
-    sync = make_sync(store, feed, [])
-    await sync.poll("KAN")
-    now = await store.clock.now()
+    ticket_id, sync, now = await watching(store, feed, ticket_log, leases)
     written = comment("20", now, "Rebooting the VPN box at 5")
     feed.issues = [issue(ticket_id, now, comments=(written,))]
     await sync.poll("KAN")
@@ -212,10 +216,7 @@ async def test_a_comment_edited_in_jira_is_told_once_per_edit(
 async def test_a_comment_written_and_edited_between_two_polls_is_told_once(
     store: SyncStore, feed: FakeChangeFeed, ticket_log: TicketLog, leases: Leases, outbox: Outbox
 ) -> None:
-    ticket_id = await posted_ticket(ticket_log, leases)
-    sync = make_sync(store, feed, [])
-    await sync.poll("KAN")
-    now = await store.clock.now()
+    ticket_id, sync, now = await watching(store, feed, ticket_log, leases)
     both = replace(comment("21", now, "final words"), edited=now + timedelta(seconds=30))
     feed.issues = [issue(ticket_id, now + timedelta(seconds=30), comments=(both,))]
     await sync.poll("KAN")
@@ -264,10 +265,8 @@ async def test_an_outage_mid_poll_loses_nothing(
 async def test_a_moved_issue_is_followed(
     store: SyncStore, feed: FakeChangeFeed, ticket_log: TicketLog, leases: Leases, outbox: Outbox
 ) -> None:
-    ticket_id = await posted_ticket(ticket_log, leases)
-    sync = make_sync(store, feed, [])
-    await sync.poll("KAN")
-    feed.issues = [issue(ticket_id, await store.clock.now(), key="OPS-7")]
+    ticket_id, sync, now = await watching(store, feed, ticket_log, leases)
+    feed.issues = [issue(ticket_id, now, key="OPS-7")]
     await sync.poll("KAN")
     ticket = await ticket_log.get(ticket_id)
     assert ticket is not None and ticket.jira_key == "OPS-7"
@@ -277,10 +276,7 @@ async def test_a_moved_issue_is_followed(
 async def test_issues_of_other_installations_are_ignored(
     store: SyncStore, feed: FakeChangeFeed, ticket_log: TicketLog, leases: Leases, outbox: Outbox
 ) -> None:
-    ticket_id = await posted_ticket(ticket_log, leases)
-    sync = make_sync(store, feed, [])
-    await sync.poll("KAN")
-    now = await store.clock.now()
+    ticket_id, sync, now = await watching(store, feed, ticket_log, leases)
     other = issue(ticket_id, now, histories=(moved("9", now, "To Do", "Done"),))
     feed.issues = [replace(other, labels=("ticketbot", f"ticketbot-ffffff0000-{ticket_id}"))]
     await sync.poll("KAN")

@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages
-from bot.errors import StorageError, TransientError
+from bot.errors import EventNotRecorded
 
 log = logging.getLogger(__name__)
 
@@ -27,10 +27,7 @@ async def handle_error(
     respond: AsyncRespond | None = None,
 ) -> None:
     kind, user_id, channel_id = _who_and_where(body)
-    if isinstance(error, (StorageError, TransientError)) and kind == "event_callback":
-        # From a recording middleware (listeners/messages.py, sources.py): the database or
-        # Slack failed before the ack, so the event is left unacknowledged and Slack delivers it
-        # again (at once, then after 1 and 5 minutes).
+    if isinstance(error, EventNotRecorded):  # no ack: Slack delivers it again (bot.slack.acks)
         log.warning(
             "%s event not recorded, left for Slack to redeliver: %s", _event_type(body), error
         )

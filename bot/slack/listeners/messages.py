@@ -17,6 +17,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
+from bot.slack.acks import recorded_before_ack
 from bot.slack.context import SlackServices, services_of
 from bot.tickets import SourceFile
 from bot.triage.thread_sync import ThreadReply
@@ -32,7 +33,7 @@ async def record_message(
     event: dict[str, Any], context: AsyncBoltContext, next_: Callable[[], Awaitable[None]]
 ) -> None:
     """Listener middleware, before Bolt's ack: the reply, edit or deletion is recorded."""
-    context[RECORDED_ROW] = await _record(services_of(context), event)
+    context[RECORDED_ROW] = await recorded_before_ack(_record(services_of(context), event))
     await next_()
 
 

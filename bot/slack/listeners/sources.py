@@ -16,6 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import messages
 from bot.errors import ChatError, ChatUnavailable, QuotaExceeded, StorageError
 from bot.slack import blocks
+from bot.slack.acks import recorded_before_ack
 from bot.slack.context import services_of
 from bot.slack.field_blocks import field_blocks, field_values
 from bot.slack.source_blocks import (
@@ -154,7 +155,7 @@ async def record_reaction(
     5 minutes). A filing the database refuses is answered instead ("react again"). What to tell
     the person who reacted waits in the context for the listener, which runs after the ack.
     """
-    context[REACTION_ANSWER] = await _file_reaction(event, context)
+    context[REACTION_ANSWER] = await recorded_before_ack(_file_reaction(event, context))
     await next_()
 
 
